@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the guest kernel of one flavor (debug or release) with LLVM=-19, in a
+# cache directory outside the work tree keyed by kernel version, config hash
+# and toolchain versions, so that a second run is a no-op. Prints the build
+# directory (usable as KDIR) on stdout.
+#
+#   scripts/build-kernel.sh [--flavor debug|release] [--print]
+#
+# --print only prints the directory the flavor would be built in.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+flavor=debug print_only=
+while (($#)); do
+	case $1 in
+	--flavor) flavor=$2; shift 2 ;;
+	--print) print_only=1; shift ;;
+	*) die "usage: $0 [--flavor debug|release] [--print]" ;;
+	esac
+done
+case $flavor in debug|release) ;; *) die "unknown flavor '$flavor'" ;; esac
+
+frags=("$KMEM_ROOT/kernel/common.config" "$KMEM_ROOT/kernel/$flavor.config")
+src=$("$KMEM_ROOT/scripts/fetch-kernel.sh")
+kver=$(basename "$src" | sed "s/^$KMEM_KPKG-//; s/[^A-Za-z0-9.+_-]/_/g")
+rustc_ver=$(rustc --version | awk '{print $2}')
+key_input=$( {
+	cat "${frags[@]}"
+	echo "defconfig=x86_64_defconfig LLVM=$KMEM_LLVM"
+	rustc --version; bindgen --version; "clang$KMEM_LLVM" --version | head -n1
+} )
+hash=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
+out=$KMEM_CACHE/build/$kver-$flavor-rustc$rustc_ver-$hash
+if [ -n "$print_only" ]; then echo "$out"; exit 0; fi
+if [ -f "$out/.kmem-rs-built" ]; then
+	log "kernel $flavor: cached in $out"
+	echo "$out"
+	exit 0
+fi
+
+mk=(make -C "$src" O="$out" LLVM="$KMEM_LLVM" -j"$(nproc)")
+mkdir -p "$out"
+start=$(date +%s)
+log "kernel $flavor: configuring $kver in $out"
+"${mk[@]}" -s x86_64_defconfig >/dev/null
+(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config "${frags[@]}" >/dev/null)
+"${mk[@]}" -s olddefconfig >/dev/null
+
+# Every option the fragments ask for must have survived olddefconfig.
+bad=0
+while IFS= read -r line; do
+	case $line in CONFIG_*=*) ;; *) continue ;; esac
+	opt=${line%%=*} want=${line#*=}
+	if [ "$want" = n ]; then
+		if grep -q "^$opt=" "$out/.config"; then
+			log "note: $opt wanted off, is $(grep "^$opt=" "$out/.config")"
+		fi
+	elif ! grep -qx "$line" "$out/.config"; then
+		log "config: $line requested, got: $(grep "^$opt=" "$out/.config" || echo 'not set')"
+		bad=1
+	fi
+done < <(cat "${frags[@]}")
+((bad == 0)) || die "kernel config does not hold what kernel/*.config asks for"
+
+log "kernel $flavor: building (bzImage, modules); this takes 10-20 minutes on 2 cores"
+"${mk[@]}" bzImage modules 2>&1 | while IFS= read -r l; do
+	case $l in
+	*" LD "*|*" RUSTC "*|*"Kernel: "*|*warning:*|*error:*|*Error\ *|*\ Error*) printf '%s\n' "$l" ;;
+	esac
+done
+[ "${PIPESTATUS[0]}" = 0 ] || die "kernel build failed"
+rm -rf "$out/modinst"
+"${mk[@]}" -s modules_install INSTALL_MOD_PATH="$out/modinst" >/dev/null
+touch "$out/.kmem-rs-built"
+log "kernel $flavor: built in $(( $(date +%s) - start )) s"
+echo "$out"
