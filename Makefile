@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kmem-rs: top-level entry points.
+#
+#   make            build kmem.ko against the cached debug kernel (built on first use)
+#   make check      set up, build, boot the guest, run every test (debug kernel)
+#   make demo       bind dax0.0 to our driver in a guest and show what changes
+#   make CLIPPY=1   build with clippy
+#   make clean      remove the module build output
+#
+# KDIR=/path/to/kernel/build builds against your own Rust-enabled kernel
+# instead of the cached one. FLAVOR=release selects the benchmark kernel.
+
+FLAVOR ?= debug
+LLVM ?= -19
+export KMEM_LLVM := $(LLVM)
+
+ifdef KDIR
+OUT ?= $(CURDIR)/build/custom
+kernel:
+	@echo "[kmem-rs] using your kernel build KDIR=$(KDIR)"
+else
+OUT ?= $(CURDIR)/build/$(FLAVOR)
+# Recursively expanded: only computed when a recipe needs it.
+KDIR = $(shell scripts/build-kernel.sh --print --flavor $(FLAVOR))
+kernel: setup
+	@scripts/build-kernel.sh --flavor $(FLAVOR) >/dev/null
+endif
+
+all: module
+
+setup:
+	@scripts/setup-host.sh
+
+module: kernel
+	@mkdir -p $(OUT)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(OUT) LLVM=$(LLVM) modules
+
+check:
+	scripts/run-tests.sh --flavor debug
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
+
+.PHONY: all setup kernel module check demo clean

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The device-dax bus: `struct dev_dax` and `struct dax_device_driver`.
+//!
+//! C headers: [`drivers/dax/bus.h`](srctree/drivers/dax/bus.h) and
+//! [`drivers/dax/dax-private.h`](srctree/drivers/dax/dax-private.h).
+//!
+//! The kernel crate has no dax bus abstraction, so this file is a small one in
+//! the shape of `kernel::platform::Adapter`: a [`Driver`] trait, a pinned
+//! [`Registration`] that owns the C driver structure, and `extern "C"`
+//! probe/remove trampolines that find the Rust driver through
+//! `container_of`.
+
+use core::ptr;
+
+use kernel::{
+    bindings as kb,
+    device::Device,
+    error::{from_result, to_result},
+    ffi::c_int,
+    prelude::*,
+    str::CStr,
+    types::{ForeignOwnable, Opaque},
+    ThisModule, //
+};
+
+use crate::{bindings, hotplug::Range};
+
+/// A device-dax instance (`struct dev_dax`).
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct dev_dax` that the dax bus keeps alive (and whose
+/// ranges it keeps unchanged) for as long as a reference to this type exists:
+/// references are only made while the device is being probed, is bound to our
+/// driver, or is being removed from it.
+#[repr(transparent)]
+pub(crate) struct DaxDevice(Opaque<bindings::dev_dax>);
+
+impl DaxDevice {
+    /// Creates a reference from a raw `struct dev_dax` pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct dev_dax` that is being probed, is
+    /// bound to our driver, or is being removed from it, for all of `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::dev_dax) -> &'a Self {
+        // SAFETY: `Self` is a transparent wrapper of `Opaque<dev_dax>`; validity
+        // for `'a` is guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the dax device that embeds `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be the `dev` member of a `struct dev_dax` that is bound to
+    /// our driver for all of `'a` (as in a callback of the driver's own sysfs
+    /// attributes, which exist only while the device is bound).
+    pub(crate) unsafe fn from_dev<'a>(dev: *mut kb::device) -> &'a Self {
+        // SAFETY: `dev` is embedded in a `struct dev_dax` (caller's guarantee).
+        let dax = unsafe { kernel::container_of!(dev, bindings::dev_dax, dev) };
+        // SAFETY: The device is bound for `'a` (caller's guarantee).
+        unsafe { Self::from_raw(dax) }
+    }
+
+    /// Returns the raw `struct dev_dax` pointer.
+    fn as_raw(&self) -> *mut bindings::dev_dax {
+        self.0.get()
+    }
+
+    /// Returns the raw pointer of the embedded `struct device`.
+    fn raw_dev(&self) -> *mut kb::device {
+        // SAFETY: `self.0` is valid (type invariant); no reference is created.
+        unsafe { &raw mut (*self.as_raw()).dev }
+    }
+
+    /// Returns the embedded generic device.
+    pub(crate) fn as_dev(&self) -> &Device {
+        // SAFETY: The embedded device is valid and referenced for as long as
+        // `self` is (type invariant).
+        unsafe { Device::from_raw(self.raw_dev()) }
+    }
+
+    /// Returns the NUMA node the memory will be added to; negative if unknown.
+    pub(crate) fn target_node(&self) -> i32 {
+        // SAFETY: `self.0` is valid (type invariant); a plain field read.
+        unsafe { (*self.as_raw()).target_node }
+    }
+
+    /// Returns whether the device allows the memmap to live on its own memory.
+    pub(crate) fn memmap_on_memory(&self) -> bool {
+        // SAFETY: `self.0` is valid (type invariant); a plain field read.
+        unsafe { (*self.as_raw()).memmap_on_memory }
+    }
+
+    /// Returns the number of physical ranges of the device.
+    pub(crate) fn nr_range(&self) -> usize {
+        // SAFETY: `self.0` is valid (type invariant); a plain field read.
+        let nr = unsafe { (*self.as_raw()).nr_range };
+        usize::try_from(nr).unwrap_or(0)
+    }
+
+    /// Returns range `i` of the device, unaligned, or `None` past the last.
+    pub(crate) fn range(&self, i: usize) -> Option<Range> {
+        if i >= self.nr_range() {
+            return None;
+        }
+        // SAFETY: `ranges` holds `nr_range` elements and `i < nr_range`; they
+        // do not change while the device is bound or probed (type invariant).
+        let r = unsafe { (*(*self.as_raw()).ranges.add(i)).range };
+        Some(Range::new(r.start, r.end))
+    }
+
+    /// Returns the device's ranges, unaligned, in index order.
+    pub(crate) fn ranges(&self) -> impl Iterator<Item = Range> + '_ {
+        (0..self.nr_range()).filter_map(|i| self.range(i))
+    }
+}
+
+/// A driver on the dax bus.
+pub(crate) trait Driver: Send + Sync + 'static {
+    /// What a bound device carries from probe to remove, in its drvdata.
+    type Data: ForeignOwnable + Send + Sync;
+
+    /// Binds `dev`; on error the device stays unbound.
+    fn probe(&self, dev: &DaxDevice) -> Result<Self::Data>;
+
+    /// Unbinds `dev`, which cannot fail; `data` is what probe returned.
+    fn remove(&self, dev: &DaxDevice, data: Self::Data);
+}
+
+/// A driver registered on the dax bus (`struct dax_device_driver`).
+///
+/// # Invariants
+///
+/// `drv` is registered with the dax bus from the end of [`Registration::new`]
+/// until [`Drop`], and `driver` is initialised for that whole time.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<T: Driver> {
+    /// The driver's shared state, reached from the C callbacks through
+    /// `container_of`. Initialised before `drv` is registered, and dropped
+    /// after it is unregistered.
+    #[pin]
+    driver: T,
+    /// The C driver structure the bus points at.
+    #[pin]
+    drv: Opaque<bindings::dax_device_driver>,
+}
+
+// SAFETY: The C driver structure is only written before registration and is
+// then owned by the driver core, which serialises its use; `T` is `Send`.
+unsafe impl<T: Driver> Send for Registration<T> {}
+
+// SAFETY: Shared references only reach `driver` (`T: Sync`) and the address of
+// `drv`, which the driver core synchronises.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+
+impl<T: Driver> Registration<T> {
+    /// Initialises `driver` and registers it on the dax bus as `name`, with
+    /// type `DAXDRV_KMEM_TYPE` and the kmem `state` attribute group.
+    pub(crate) fn new(
+        driver: impl PinInit<T, Error>,
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            driver <- driver,
+            drv <- Opaque::try_ffi_init(move |drv: *mut bindings::dax_device_driver| {
+                // SAFETY: `drv` is valid for writes and not yet shared.
+                unsafe {
+                    ptr::write_bytes(drv, 0, 1);
+                    (*drv).probe = Some(Self::probe_callback);
+                    (*drv).remove = Some(Self::remove_callback);
+                    (*drv).type_ = bindings::dax_driver_type_DAXDRV_KMEM_TYPE;
+                    (*drv).drv.dev_groups = bindings::kmem_shim_dev_groups();
+                }
+                // SAFETY: `drv` is fully initialised and pinned (it lives in a
+                // pinned `Registration` until `drop` unregisters it); `name` and
+                // `module` are 'static. `driver` is already initialised, so a
+                // probe during registration finds it.
+                to_result(unsafe {
+                    bindings::__dax_driver_register(drv, module.as_ptr(), name.as_char_ptr())
+                })
+            }),
+        })
+    }
+
+    /// Returns the registration of the driver `dax` is bound to.
+    ///
+    /// # Safety
+    ///
+    /// `dax` must be probed by, bound to, or removed from a driver registered
+    /// by a `Registration<T>`.
+    unsafe fn from_bound(dax: &DaxDevice) -> &Self {
+        // SAFETY: The device's `driver` points at our `drv.drv` while it is
+        // probed, bound or removed (caller's guarantee).
+        unsafe {
+            let drv = (*dax.raw_dev()).driver;
+            let dax_drv = kernel::container_of!(drv, bindings::dax_device_driver, drv);
+            // `Opaque<T>` is `repr(transparent)` over `T`.
+            let reg = kernel::container_of!(dax_drv.cast::<Opaque<_>>(), Self, drv);
+            &*reg
+        }
+    }
+
+    /// The C `probe` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the dax bus with a valid `dev_dax` being bound to our driver.
+    unsafe extern "C" fn probe_callback(dev_dax: *mut bindings::dev_dax) -> c_int {
+        // SAFETY: `dev_dax` is being probed by our driver (caller's guarantee).
+        let dax = unsafe { DaxDevice::from_raw(dev_dax) };
+        // SAFETY: As above.
+        let this = unsafe { Self::from_bound(dax) };
+        from_result(|| {
+            let data = this.driver.probe(dax)?;
+            // SAFETY: The device is valid; its drvdata is ours while bound and
+            // is taken back in `remove_callback`.
+            unsafe { kb::dev_set_drvdata(dax.raw_dev(), data.into_foreign().cast()) };
+            Ok(0)
+        })
+    }
+
+    /// The C `remove` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the dax bus with a valid `dev_dax` bound to our driver, whose
+    /// probe succeeded.
+    unsafe extern "C" fn remove_callback(dev_dax: *mut bindings::dev_dax) {
+        // SAFETY: `dev_dax` is being removed from our driver.
+        let dax = unsafe { DaxDevice::from_raw(dev_dax) };
+        // SAFETY: As above.
+        let this = unsafe { Self::from_bound(dax) };
+        // SAFETY: Probe succeeded, so drvdata holds what `into_foreign` made.
+        // The attribute group is gone, so no callback borrows it any more.
+        let data = unsafe {
+            let ptr = kb::dev_get_drvdata(dax.raw_dev());
+            kb::dev_set_drvdata(dax.raw_dev(), ptr::null_mut());
+            T::Data::from_foreign(ptr.cast())
+        };
+        this.driver.remove(dax, data);
+    }
+}
+
+/// Borrows the drvdata of a device bound to a driver with data `D`.
+///
+/// # Safety
+///
+/// `dev` must be bound, for all of `'a`, to a driver whose [`Driver::Data`] is
+/// `D` (as in a callback of the driver's own sysfs attributes).
+pub(crate) unsafe fn drvdata<'a, D: ForeignOwnable + 'a>(dev: *mut kb::device) -> D::Borrowed<'a> {
+    // SAFETY: While bound, drvdata holds what `into_foreign` returned for a `D`
+    // (caller's guarantee), and `from_foreign` only runs after unbinding.
+    unsafe { D::borrow(kb::dev_get_drvdata(dev).cast()) }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `drv` is registered (type invariant); unregistering removes
+        // every bound device, so no callback runs after this returns.
+        unsafe { bindings::dax_driver_unregister(self.drv.get()) };
+    }
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kmem driver: probe, remove and `state` changes of a dax device.
+//!
+//! C: `dev_dax_kmem_probe()`, `dev_dax_kmem_remove()` and the hotplug helpers
+//! of `drivers/dax/kmem.c`, whose messages are kept word for word.
+//!
+//! Lock order: a device's `hotplug` mutex, then the memory-hotplug locks the
+//! core takes inside add/remove. The device hotplug lock is never held here.
+
+use kernel::{
+    bindings as kb,
+    device::Device,
+    ffi::c_char,
+    new_mutex,
+    prelude::*,
+    str::{CStr, CString},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, Mutex,
+    }, //
+};
+
+use crate::{
+    dax::{self, DaxDevice},
+    hotplug::{self, Mapping, MemoryGroup, Range},
+    state::{self, State, Transition},
+    tiers::{self, MemoryTypes, NodeMemoryType},
+};
+
+/// The driver's state shared by all devices.
+#[pin_data]
+pub(crate) struct KmemDriver {
+    /// "System RAM (kmem)", the name of every hot-added resource. Ranges that
+    /// stay added hold a reference, so it outlives the module if they do
+    /// (C: `kmem_name` and `any_hotremove_failed`).
+    hotplug_name: Arc<CString>,
+    /// The memory types kmem allocated.
+    #[pin]
+    memory_types: MemoryTypes,
+}
+
+impl KmemDriver {
+    /// Creates the driver's shared state.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            hotplug_name: Arc::new(CString::try_from(c"System RAM (kmem)")?, GFP_KERNEL)?,
+            memory_types <- MemoryTypes::new(),
+        })
+    }
+}
+
+/// What a bound device owns, in the order it is released.
+struct Hotplug {
+    /// One slot per range of the device (C: `data->res[]`): empty when the
+    /// range is not reserved.
+    mappings: KVec<Option<Mapping>>,
+    /// The device's memory group; `None` once leaked. Released after the
+    /// mappings, as the group must outlive the memory in it.
+    group: Option<MemoryGroup>,
+    /// The node's memory type; `None` once cleared or leaked.
+    node_type: Option<NodeMemoryType>,
+}
+
+/// A device bound to kmem (C: `struct dax_kmem_data`).
+#[pin_data]
+pub(crate) struct KmemDevice {
+    /// Serialises state changes (C: `data->lock`) and owns the hotplugged
+    /// objects.
+    #[pin]
+    hotplug: Mutex<Hotplug>,
+    /// The current state in its C encoding, written under `hotplug` and read
+    /// without it, as `state_show()` reads `data->state`.
+    state: Atomic<i32>,
+    /// The device name, for the parent regions (C: `data->res_name`).
+    res_name: Arc<CString>,
+    /// "System RAM (kmem)", for the added memory.
+    hotplug_name: Arc<CString>,
+}
+
+impl dax::Driver for KmemDriver {
+    type Data = Pin<KBox<KmemDevice>>;
+
+    fn probe(&self, dax: &DaxDevice) -> Result<Self::Data> {
+        let dev = dax.as_dev();
+        // Good NUMA information keeps slow memory out of a node with faster
+        // memory.
+        let node = dax.target_node();
+        if node < 0 {
+            dev_warn!(dev, "rejecting DAX region with invalid node: {node}\n");
+            return Err(EINVAL);
+        }
+        let online = hotplug::default_online_type();
+        let mtype = self.memory_types.find_alloc(tiers::adistance(node))?;
+
+        let block = hotplug::block_size();
+        let (mut total_len, mut orig_len) = (0u64, 0u64);
+        for (i, range) in dax.ranges().enumerate() {
+            orig_len += range.len();
+            match range.align_to_blocks(block) {
+                Some(aligned) => total_len += aligned.len(),
+                None => dev_info!(
+                    dev,
+                    "mapping{i}: {:#x}-{:#x} too small after alignment\n",
+                    range.start(),
+                    range.end()
+                ),
+            }
+        }
+        if total_len == 0 {
+            dev_warn!(
+                dev,
+                "rejecting DAX region without any memory after alignment\n"
+            );
+            return Err(EINVAL);
+        } else if total_len != orig_len {
+            let mut size = [0u8; 16];
+            let size = format_size(orig_len - total_len, &mut size);
+            dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
+        }
+
+        let node_type = NodeMemoryType::init(node, mtype);
+        let mut mappings = KVec::with_capacity(dax.nr_range(), GFP_KERNEL)?;
+        for _ in 0..dax.nr_range() {
+            mappings.push(None, GFP_KERNEL)?;
+        }
+        let res_name = Arc::new(CString::try_from(dev.name())?, GFP_KERNEL)?;
+        let group = MemoryGroup::register_static(node, total_len)?;
+        let data = KBox::pin_init(
+            try_pin_init!(KmemDevice {
+                hotplug <- new_mutex!(Hotplug {
+                    mappings,
+                    group: Some(group),
+                    node_type: Some(node_type),
+                }),
+                state: Atomic::new(State::Unplugged.to_raw()),
+                res_name,
+                hotplug_name: self.hotplug_name.clone(),
+            }),
+            GFP_KERNEL,
+        )?;
+
+        // On error, dropping `data` releases the reservations, the group and
+        // the node's memory type, in that order.
+        data.plug(dax, &mut data.hotplug.lock(), online)?;
+        Ok(data)
+    }
+
+    fn remove(&self, dax: &DaxDevice, data: Self::Data) {
+        let dev = dax.as_dev();
+        let mut hp = data.hotplug.lock();
+        // The state only tracks writes to `state`, so it may be stale: try
+        // remove_memory() on every range, which reports the truth and never
+        // offlines (offlining here could deadlock an unbind).
+        let mut stuck = false;
+        for (i, slot) in hp.mappings.iter_mut().enumerate() {
+            let Some(mapping) = slot.take() else { continue };
+            if let Err(mapping) = mapping.remove() {
+                let r = mapping.range();
+                dev_warn!(
+                    dev,
+                    "mapping{i}: {:#x}-{:#x} stuck online until reboot\n",
+                    r.start(),
+                    r.end()
+                );
+                stuck = true;
+                *slot = Some(mapping);
+            }
+        }
+        if stuck {
+            dev_err!(dev, "Hotplug regions stuck online until reboot\n");
+            // Live resources and memory blocks point at these.
+            for mapping in hp.mappings.iter_mut().filter_map(Option::take) {
+                mapping.leak();
+            }
+            if let Some(group) = hp.group.take() {
+                group.leak();
+            }
+            if let Some(node_type) = hp.node_type.take() {
+                node_type.leak();
+            }
+            return;
+        }
+        hp.group = None;
+        // Memory blocks are gone: the node's type may be dropped.
+        if let Some(node_type) = hp.node_type.take() {
+            node_type.clear();
+        }
+    }
+}
+
+impl KmemDevice {
+    /// Returns the current state.
+    pub(crate) fn state(&self) -> State {
+        State::from_raw(self.state.load(Relaxed)).unwrap_or(State::Unplugged)
+    }
+
+    /// Sets the state; called with `hotplug` held.
+    fn set_state(&self, state: State) {
+        self.state.store(state.to_raw(), Relaxed);
+    }
+
+    /// Applies a write to `state` (C: `state_store()`).
+    pub(crate) fn store_state(&self, dax: &DaxDevice, buf: &[u8]) -> Result {
+        let requested = state::parse(buf)?;
+        let mut hp = self.hotplug.lock();
+        match state::transition(self.state(), requested) {
+            Transition::Keep => Ok(()),
+            Transition::Busy => Err(EBUSY),
+            Transition::Unplug => {
+                Mapping::offline_and_remove_all(&mut hp.mappings).inspect_err(|e| {
+                    dev_err!(
+                        dax.as_dev(),
+                        "hotremove failed, device left online: {}\n",
+                        e.to_errno()
+                    )
+                })?;
+                self.set_state(State::Unplugged);
+                Ok(())
+            }
+            Transition::Plug(online) => self.plug(dax, &mut hp, online),
+        }
+    }
+
+    /// Reserves and adds every range with `online`, then records the state;
+    /// on failure releases every reservation (C: `dax_kmem_init_resources()`,
+    /// `dax_kmem_do_hotplug()` and `dax_kmem_cleanup_resources()`).
+    fn plug(&self, dax: &DaxDevice, hp: &mut Hotplug, online: State) -> Result {
+        reserve(dax, &mut hp.mappings, &self.res_name)?;
+        let Some(group) = hp.group.as_ref() else {
+            return Err(EINVAL);
+        };
+        if let Err(e) = add(dax, &mut hp.mappings, group, &self.hotplug_name, online) {
+            hp.mappings.iter_mut().for_each(|slot| *slot = None);
+            return Err(e);
+        }
+        self.set_state(online);
+        Ok(())
+    }
+}
+
+/// Reserves the parent region of every range not yet reserved; returns how
+/// many it reserved (C: `dax_kmem_init_resources()`).
+///
+/// A range that cannot be reserved is skipped once another one was reserved
+/// (memory may be online already); otherwise the device fails with `-EBUSY`.
+fn reserve(dax: &DaxDevice, slots: &mut [Option<Mapping>], name: &Arc<CString>) -> Result<usize> {
+    let block = hotplug::block_size();
+    let mut mapped = 0;
+    for (i, slot) in slots.iter_mut().enumerate() {
+        let Some(range) = dax.range(i).and_then(|r| r.align_to_blocks(block)) else {
+            continue;
+        };
+        if slot.is_some() {
+            continue;
+        }
+        match Mapping::reserve(range, name) {
+            Some(mapping) => {
+                *slot = Some(mapping);
+                mapped += 1;
+            }
+            None => {
+                warn_range(dax.as_dev(), i, range, "could not reserve region");
+                if mapped == 0 {
+                    return Err(EBUSY);
+                }
+            }
+        }
+    }
+    Ok(mapped)
+}
+
+/// Adds the memory of every reserved range; returns how many it added
+/// (C: `dax_kmem_do_hotplug()`).
+///
+/// A range whose add fails loses its reservation, so that a later removal
+/// does not touch memory that was never added. The first failure fails the
+/// device unless another range was already added.
+fn add(
+    dax: &DaxDevice,
+    slots: &mut [Option<Mapping>],
+    group: &MemoryGroup,
+    name: &Arc<CString>,
+    online: State,
+) -> Result<usize> {
+    let memmap_on_memory = dax.memmap_on_memory();
+    let mut added = 0;
+    for (i, slot) in slots.iter_mut().enumerate() {
+        let Some(mapping) = slot.as_mut() else {
+            continue;
+        };
+        if let Err(e) = mapping.add(group, name, memmap_on_memory, online) {
+            warn_range(dax.as_dev(), i, mapping.range(), "memory add failed");
+            *slot = None;
+            if added == 0 {
+                return Err(e);
+            }
+            continue;
+        }
+        added += 1;
+    }
+    Ok(added)
+}
+
+/// Prints "mappingN: START-END WHAT" as a warning, as the C driver does.
+fn warn_range(dev: &Device, i: usize, range: Range, what: &str) {
+    dev_warn!(
+        dev,
+        "mapping{i}: {:#x}-{:#x} {what}\n",
+        range.start(),
+        range.end()
+    );
+}
+
+/// Formats `bytes` in binary units, as `string_get_size()` does.
+fn format_size(bytes: u64, buf: &mut [u8; 16]) -> &CStr {
+    // SAFETY: `buf` is writable for its length, which fits in an `int`.
+    unsafe {
+        kb::string_get_size(
+            bytes,
+            1,
+            kb::string_size_units_STRING_UNITS_2,
+            buf.as_mut_ptr().cast::<c_char>(),
+            buf.len() as i32,
+        )
+    };
+    CStr::from_bytes_until_nul(buf).unwrap_or(c"?")
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The parent region kmem reserves for each range of a device.
+//!
+//! C header: [`include/linux/ioport.h`](srctree/include/linux/ioport.h).
+//!
+//! `request_mem_region()` named after the device (`daxX.Y`), with the flags
+//! then set to `IORESOURCE_SYSTEM_RAM` and BUSY left clear, so that
+//! `add_memory_driver_managed()` can place the BUSY "System RAM (kmem)" child
+//! beneath it.
+//!
+//! Why not `kernel::io::resource::Region`: its `Drop` calls
+//! `release_mem_region()`, which only finds BUSY regions, so a non-BUSY parent
+//! would never be released; and `Resource::from_raw` is private to the kernel
+//! crate. [`ParentRegion`] releases with `remove_resource()` and `kfree()`, as
+//! the C driver does, and has [`ParentRegion::leak`] for memory stuck online.
+
+use core::ptr::NonNull;
+
+use kernel::{
+    bindings as kb,
+    ffi::c_ulong,
+    prelude::*,
+    str::CString,
+    sync::Arc, //
+};
+
+use crate::hotplug::Range;
+
+/// A reserved, non-BUSY `IORESOURCE_SYSTEM_RAM` region of `iomem_resource`.
+///
+/// # Invariants
+///
+/// `res` was returned by `__request_region(&iomem_resource, ...)`, is in the
+/// resource tree, and its `name` points into `name`, which it keeps alive.
+pub(crate) struct ParentRegion {
+    /// The resource `__request_region()` allocated.
+    res: NonNull<kb::resource>,
+    /// The resource's name; shared with the device, so that a leaked region
+    /// keeps its name alive after the device's data is freed.
+    _name: Arc<CString>,
+}
+
+impl ParentRegion {
+    /// Reserves `range` under `name`; `None` if any part of it is taken.
+    pub(crate) fn request(range: Range, name: &Arc<CString>) -> Option<Self> {
+        // SAFETY: `iomem_resource` is the static root of the iomem tree, and
+        // `__request_region` takes its lock. The name outlives the resource:
+        // `Self` keeps a reference to it until the resource is removed.
+        let res = unsafe {
+            kb::__request_region(
+                &raw mut kb::iomem_resource,
+                range.start(),
+                range.len(),
+                name.as_char_ptr(),
+                0,
+            )
+        };
+        let res = NonNull::new(res)?;
+        // Flags appropriate for System RAM: BUSY clear so that add_memory()
+        // can add a child, and nothing inherited from the parent that could
+        // break add_memory() later (C: dax_kmem_init_resources()).
+        // SAFETY: `res` was just allocated and inserted by `__request_region`;
+        // no other code writes a region's flags (the C driver does the same).
+        unsafe { (*res.as_ptr()).flags = kb::IORESOURCE_SYSTEM_RAM as c_ulong };
+        // INVARIANT: `res` came from `__request_region` with `name`.
+        Some(Self {
+            res,
+            _name: name.clone(),
+        })
+    }
+
+    /// Leaves the region reserved forever, with its name: for memory that
+    /// stays added beneath it ("stuck online until reboot").
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for ParentRegion {
+    fn drop(&mut self) {
+        // SAFETY: `res` is in the tree and was allocated by `__request_region`
+        // (type invariant); nothing is added beneath it any more (callers drop
+        // the added memory first, or leak both). After `remove_resource` it is
+        // ours alone to free.
+        unsafe {
+            kb::remove_resource(self.res.as_ptr());
+            kb::kfree(self.res.as_ptr().cast());
+        }
+        // `self._name` is dropped after the resource that pointed at it.
+    }
+}
+
+// SAFETY: The region is a heap object of the resource tree, whose lock
+// serialises the tree; `Self` only frees it once, from whichever thread.
+unsafe impl Send for ParentRegion {}
+
+// SAFETY: `&ParentRegion` gives no access to the resource.
+unsafe impl Sync for ParentRegion {}
