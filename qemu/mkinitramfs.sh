@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the guest initramfs: busybox, bash, ndctl, daxctl, jq (with their
+# libraries), the kernel's modules with modules.dep, our kmem.ko in updates/
+# (so `modprobe kmem` and daxctl pick ours), the kernel's C kmem in its usual
+# place, the kernel's dax kselftest and our tests.
+#
+#   qemu/mkinitramfs.sh KDIR MODULE_KO OUT.cpio [HOSTPATH:GUESTPATH]...
+set -euo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+
+kdir=$1 ko=$2 out=$3; shift 3
+src=$(cat "$KMEM_CACHE/src/current")
+kver=$(cat "$kdir/include/config/kernel.release")
+[ -f "$kdir/modinst/lib/modules/$kver/modules.dep" ] || die "no installed modules in $kdir/modinst"
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/kmem-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,lib64,usr/bin,lib/x86_64-linux-gnu}
+mkdir -p "$root"/{kselftests,etc/depmod.d,etc/daxctl.conf.d}
+
+# Busybox provides the shell utilities; links are made at boot.
+install -m 0755 /bin/busybox "$root/bin/busybox"
+
+# Dynamic binaries and every library they load.
+copy_bin() {
+	local bin=$1 dest=$2 lib
+	install -D -m 0755 "$bin" "$root$dest"
+	for lib in $(ldd "$bin" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+		[ -f "$lib" ] || continue
+		[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done
+}
+copy_bin /bin/bash /bin/bash
+copy_bin /usr/bin/ndctl /usr/bin/ndctl
+copy_bin /usr/bin/daxctl /usr/bin/daxctl
+copy_bin /usr/bin/jq /usr/bin/jq
+copy_bin "$(command -v kmod || echo /bin/kmod)" /sbin/kmod
+
+# Modules: the kernel's own (C kmem included), then ours in updates/, which
+# depmod is told to prefer.
+cp -a "$kdir/modinst/lib/modules" "$root/lib/"
+rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
+install -D -m 0644 "$ko" "$root/lib/modules/$kver/updates/kmem.ko"
+echo "search updates built-in" >"$root/etc/depmod.d/kmem-rs.conf"
+depmod -b "$root" -C "$root/etc/depmod.d" "$kver"
+
+# The kernel's kselftest helpers and dax test, unmodified, and ours.
+cp -a "$src/tools/testing/selftests/kselftest" "$root/kselftests/"
+cp -a "$src/tools/testing/selftests/dax" "$root/kselftests/"
+cp -a "$KMEM_ROOT/selftests" "$root/kselftests/kmem"
+install -m 0755 "$KMEM_ROOT/qemu/init" "$root/init"
+
+for pair in "$@"; do
+	host=${pair%%:*} guest=${pair#*:}
+	mkdir -p "$root$(dirname "$guest")"
+	cp -a "$host" "$root$guest"
+done
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out"
