@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The host-side test runner behind `make check`: sets up, builds the kernel
+# and the module, boots one guest per line of selftests/sessions, collects
+# every test's KTAP from the console and prints per-test results and the line
+# "N passed, N failed, N skipped". Exits non-zero on any failure.
+#
+#   scripts/run-tests.sh [--flavor debug|release] [--only SESSION]...
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+flavor=debug only=()
+while (($#)); do
+	case $1 in
+	--flavor) flavor=$2; shift 2 ;;
+	--only) only+=("$2"); shift 2 ;;
+	*) die "usage: $0 [--flavor debug|release] [--only SESSION]..." ;;
+	esac
+done
+
+cd "$KMEM_ROOT"
+total_start=$(date +%s)
+make --no-print-directory FLAVOR="$flavor" module >&2
+mkdir -p out
+results=out/results-$flavor.txt
+: >"$results"
+
+# Counts one session's console log into $results, one line per KTAP result:
+# "PASS|FAIL|SKIP session test: description".
+count_log() {
+	local session=$1 log=$2 rc=$3
+	awk -v s="$session" -v qrc="$rc" '
+	function finish(name, trc) {
+		if (plan != "" && nres != plan)
+			{ printf "FAIL %s %s: planned %d results, got %d\n", s, name, plan, nres; }
+		if (trc != 0 && trc != 4 && nfail == 0)
+			{ printf "FAIL %s %s: exited with status %d\n", s, name, trc; }
+	}
+	/^# kmem-rs-begin / { cur = $3; plan = ""; nres = 0; nfail = 0; inside = 1; next }
+	/^# kmem-rs-end / {
+		split($4, a, "="); finish(cur, a[2]); inside = 0; ended[cur] = 1; next
+	}
+	!inside { next }
+	/^1\.\.0 *# *SKIP/ { line = $0; sub(/^1\.\.0 *# *SKIP */, "", line)
+		printf "SKIP %s %s: %s\n", s, cur, line; plan = ""; next }
+	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+	/^(not )?ok [0-9]+/ {
+		nres++
+		line = $0; sub(/^(not )?ok [0-9]+ (- )?/, "", line)
+		if ($0 ~ /^not ok/) { printf "FAIL %s %s: %s\n", s, cur, line; nfail++ }
+		else if ($0 ~ /# *(SKIP|skip)/) printf "SKIP %s %s: %s\n", s, cur, line
+		else printf "PASS %s %s: %s\n", s, cur, line
+	}
+	END {
+		if (inside) printf "FAIL %s %s: did not finish (guest crashed or timed out)\n", s, cur
+		if (qrc != 0) printf "FAIL %s guest: qemu/run exited %d (kernel report, crash or time-out; see %s)\n", s, qrc, "'"$log"'"
+	}' "$log" >>"$results"
+}
+
+while read -r name pmem rest; do
+	case $name in ''|'#'*) continue ;; esac
+	if ((${#only[@]})) && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
+	script=$(mktemp)
+	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
+	log=out/console-$name.log
+	set +e
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" --pmem "$pmem" --script "$script" \
+		--log "$log" >/dev/null
+	rc=$?
+	set -e
+	rm -f "$script"
+	count_log "$name" "$log" "$rc"
+	log "session $name: exit $rc; $(grep -c '^PASS' "$results") passed so far"
+done <selftests/sessions
+
+echo
+echo "==== kmem-rs test results ($flavor kernel) ===="
+cat "$results"
+passed=$(grep -c '^PASS' "$results" || true)
+failed=$(grep -c '^FAIL' "$results" || true)
+skipped=$(grep -c '^SKIP' "$results" || true)
+echo "total time: $(( $(date +%s) - total_start )) s"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

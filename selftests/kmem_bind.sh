@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Binding dax0.0 through sysfs (new_id, bind, unbind, remove_id) and driving
+# daxX.Y/state, with the resource tree checked at every step:
+#   kmem_bind.sh rust|c
+# The same checks run against our module and the C kmem, so their results can
+# be compared line by line.
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+WHICH=${1:-rust}
+DEV=dax0.0
+DRV=$DAX_DRIVERS/kmem
+HP=$DAX_BASE/$DEV/state
+
+ktap_print_header
+ktap_set_plan 28
+unload_kmem
+load_kmem "$WHICH"
+if [ "$WHICH" = rust ]; then
+	check "the kmem under test is ours" is_ours
+else
+	check "the kmem under test is the C one" bash -c '! grep -q O /sys/module/kmem/taint'
+fi
+
+expect_eq "unbind $DEV from device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/unbind $DEV)"
+iomem_before=$(cat /proc/iomem)
+blocks_before=$(blocks_summary)
+mt_before=$(memtotal_kb)
+read -r start end < <(dax_ranges $DEV | head -n1)
+want=$(aligned_range "$start" "$end")
+nblocks=$(blocks_of "$want" | wc -l)
+aob=$(cat $MEM_BASE/auto_online_blocks)
+
+expect_eq "new_id $DEV binds it to kmem" ok "$(write_errno $DRV/new_id $DEV)"
+expect_eq "$DEV is bound to kmem" kmem "$(driver_of $DEV)"
+expect_eq "state follows auto_online_blocks at bind" "$aob" "$(cat $HP)"
+paths=$(iomem_paths)
+parent=$(grep -E "^$want .*Persistent Memory[^/]*(/[^/]*)*/$DEV\$" <<<"$paths")
+check "/proc/iomem: $DEV at $want, nested in the pmem range (${parent#* })" test -n "$parent"
+child=$(grep -E "^$want .*/$DEV/System RAM \(kmem\)\$" <<<"$paths")
+check "/proc/iomem: System RAM (kmem) at $want nested in $DEV" test -n "$child"
+expect_eq "$nblocks memory blocks cover $want, all $aob" "$aob" "$(blocks_state "$want")"
+mode=$(daxctl list -d $DEV | jq -r '.[0].mode')
+expect_eq "daxctl list: $DEV in system-ram mode" system-ram "$mode"
+
+expect_eq "online_movable from $aob is refused" "Device or resource busy" "$(write_errno "$HP" online_movable)"
+expect_eq "unplugged is accepted" ok "$(write_errno "$HP" unplugged)"
+expect_eq "state reads unplugged" unplugged "$(cat $HP)"
+check "/proc/iomem after unplug is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
+expect_eq "unplugged again is a no-op" ok "$(write_errno "$HP" unplugged)"
+
+expect_eq "online_movable is accepted" ok "$(write_errno "$HP" online_movable)"
+expect_eq "all $nblocks blocks online" online "$(blocks_state "$want")"
+zones=$(for b in $(blocks_of "$want"); do cat $MEM_BASE/$b/valid_zones; done | sort -u)
+expect_eq "the blocks are in ZONE_MOVABLE" Movable "$zones"
+mt_on=$(memtotal_kb)
+bs_kb=$(( $(block_bytes) / 1024 ))
+expect_eq "MemTotal grows by the added size" $(( nblocks * bs_kb )) $(( mt_on - mt_before ))
+expect_eq "online_kernel without unplug is refused" "Device or resource busy" "$(write_errno "$HP" online_kernel)"
+expect_eq "offline is refused" "Invalid argument" "$(write_errno "$HP" offline)"
+expect_eq "a bogus state is refused" "Invalid argument" "$(write_errno "$HP" bogus)"
+expect_eq "the state is unchanged by refused writes" online_movable "$(cat $HP)"
+expect_eq "online_movable again is a no-op" ok "$(write_errno "$HP" online_movable)"
+expect_eq "unplugged from online_movable is accepted" ok "$(write_errno "$HP" unplugged)"
+expect_eq "MemTotal is back" "$mt_before" "$(memtotal_kb)"
+
+expect_eq "unbind from kmem" ok "$(write_errno $DRV/unbind $DEV)"
+check "/proc/iomem after unbind is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
+expect_eq "memory blocks after unbind are as before bind" "$blocks_before" "$(blocks_summary)"
+write_errno $DRV/remove_id $DEV >/dev/null
+write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+unload_kmem
+ktap_finished

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the kmem-rs selftests (sourced, not run). KTAP output
+# comes from the kernel's own tools/testing/selftests/kselftest/ktap_helpers.sh.
+
+KMEM_TESTS=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+. "$KMEM_TESTS/../kselftest/ktap_helpers.sh"
+
+DAX_BASE=/sys/bus/dax/devices
+DAX_DRIVERS=/sys/bus/dax/drivers
+MEM_BASE=/sys/devices/system/memory
+KVER=$(uname -r)
+C_KMEM=/lib/modules/$KVER/kernel/drivers/dax/kmem.ko
+RUST_KMEM=/lib/modules/$KVER/updates/kmem.ko
+
+# check DESCRIPTION COMMAND... -- one KTAP result: pass if COMMAND succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED SEEN -- one KTAP result saying both values.
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ktap_test_pass "$1 (expected '$2', seen '$3')"
+	else
+		ktap_test_fail "$1 (expected '$2', seen '$3')"
+	fi
+}
+
+# driver_of DEV -- the name of the driver DEV is bound to, or nothing.
+driver_of() {
+	local drv
+	drv=$(readlink "$DAX_BASE/$1/driver" 2>/dev/null) || return 0
+	basename "$drv"
+}
+
+# is_ours -- the loaded kmem module is the out-of-tree (Rust) one.
+is_ours() { grep -q O /sys/module/kmem/taint 2>/dev/null; }
+
+# load_kmem rust|c -- load one of the two kmem modules (none may be loaded).
+load_kmem() {
+	case $1 in
+	rust) modprobe kmem ;;
+	c) insmod "$C_KMEM" ;;
+	*) return 1 ;;
+	esac
+}
+
+# unload_kmem -- remove whichever kmem module is loaded.
+unload_kmem() { [ ! -d /sys/module/kmem ] || rmmod kmem; }
+
+# memtotal_kb -- MemTotal in kB.
+memtotal_kb() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
+
+# blocks_summary -- "N online, M offline" over all memory blocks.
+blocks_summary() {
+	local on=0 off=0 s
+	for s in "$MEM_BASE"/memory*/state; do
+		case $(cat "$s") in online) on=$((on + 1)) ;; *) off=$((off + 1)) ;; esac
+	done
+	echo "$on online, $off offline"
+}
+
+# iomem_paths -- /proc/iomem as "START-END PATH" lines, where PATH joins the
+# names of an entry's ancestors and its own with '/'.
+iomem_paths() {
+	awk '{
+		match($0, /^ */); d = RLENGTH / 2
+		line = substr($0, RLENGTH + 1); i = index(line, " : ")
+		name[d] = substr(line, i + 3); path = name[0]
+		for (k = 1; k <= d; k++) path = path "/" name[k]
+		print substr(line, 1, i - 1), path
+	}' /proc/iomem
+}
+
+# block_bytes -- the memory block size in bytes.
+block_bytes() { echo $((0x$(cat $MEM_BASE/block_size_bytes))); }
+
+# aligned_range START END -- START-END (inclusive, decimal) shrunk to whole
+# memory blocks, printed as "start-end" in /proc/iomem's hex format; nothing
+# if no whole block fits.
+aligned_range() {
+	local bs s e
+	bs=$(block_bytes)
+	s=$(( ($1 + bs - 1) / bs * bs )) e=$(( ($2 + 1) / bs * bs ))
+	[ "$e" -gt "$s" ] && printf '%x-%x\n' "$s" $((e - 1))
+}
+
+# dax_ranges DEV -- the device's ranges as "START END" (decimal) lines.
+dax_ranges() {
+	local m
+	if compgen -G "$DAX_BASE/$1/mapping*" >/dev/null; then
+		for m in "$DAX_BASE/$1"/mapping*; do
+			echo $(($(cat "$m/start"))) $(($(cat "$m/end")))
+		done
+	else
+		local s=$(($(cat "$DAX_BASE/$1/resource")))
+		echo "$s" $((s + $(cat "$DAX_BASE/$1/size") - 1))
+	fi
+}
+
+# blocks_of RANGE -- the memoryN names covering "start-end" (hex).
+blocks_of() {
+	local bs s e i
+	bs=$(block_bytes) s=$((0x${1%-*})) e=$((0x${1#*-}))
+	for (( i = s / bs; i <= e / bs; i++ )); do echo "memory$i"; done
+}
+
+# blocks_state RANGE -- the distinct states of the blocks covering RANGE.
+blocks_state() {
+	local b
+	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/state" 2>/dev/null || echo missing; done | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# write_errno FILE VALUE -- write VALUE to FILE; print "ok" or the error text.
+write_errno() {
+	local err
+	err=$( { printf '%s' "$2" >"$1"; } 2>&1 ) && { echo ok; return; }
+	echo "${err##*: }"
+}
