@@ -10,6 +10,7 @@
 
 use kernel::{
     bindings as kb,
+    debugfs::Dir,
     device::Device,
     ffi::c_char,
     new_mutex,
@@ -26,6 +27,7 @@ use crate::{
     hotplug::{self, Mapping, MemoryGroup, Range},
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
+    view::{DeviceView, Ranges},
 };
 
 /// The driver's state shared by all devices.
@@ -38,6 +40,8 @@ pub(crate) struct KmemDriver {
     /// The memory types kmem allocated.
     #[pin]
     memory_types: MemoryTypes,
+    /// The debugfs directory `kmem`, holding one directory per bound device.
+    debugfs: Dir,
 }
 
 impl KmemDriver {
@@ -46,6 +50,7 @@ impl KmemDriver {
         try_pin_init!(Self {
             hotplug_name: Arc::new(CString::try_from(c"System RAM (kmem)")?, GFP_KERNEL)?,
             memory_types <- MemoryTypes::new(),
+            debugfs: Dir::new(c"kmem"),
         })
     }
 }
@@ -65,6 +70,9 @@ struct Hotplug {
 /// A device bound to kmem (C: `struct dax_kmem_data`).
 #[pin_data]
 pub(crate) struct KmemDevice {
+    /// The debugfs view; removed first, so no reader outlives the device.
+    #[pin]
+    view: DeviceView,
     /// Serialises state changes (C: `data->lock`) and owns the hotplugged
     /// objects.
     #[pin]
@@ -95,10 +103,14 @@ impl dax::Driver for KmemDriver {
 
         let block = hotplug::block_size();
         let (mut total_len, mut orig_len) = (0u64, 0u64);
+        let mut aligned_ranges = KVec::new();
         for (i, range) in dax.ranges().enumerate() {
             orig_len += range.len();
             match range.align_to_blocks(block) {
-                Some(aligned) => total_len += aligned.len(),
+                Some(aligned) => {
+                    total_len += aligned.len();
+                    aligned_ranges.push((i, aligned), GFP_KERNEL)?;
+                }
                 None => dev_info!(
                     dev,
                     "mapping{i}: {:#x}-{:#x} too small after alignment\n",
@@ -128,6 +140,7 @@ impl dax::Driver for KmemDriver {
         let group = MemoryGroup::register_static(node, total_len)?;
         let data = KBox::pin_init(
             try_pin_init!(KmemDevice {
+                view <- DeviceView::new(&self.debugfs, dev.name(), Ranges(aligned_ranges)),
                 hotplug <- new_mutex!(Hotplug {
                     mappings,
                     group: Some(group),

@@ -19,7 +19,8 @@ use core::ptr::NonNull;
 
 use kernel::{
     bindings as kb,
-    ffi::c_ulong,
+    ffi::{c_int, c_ulong, c_void},
+    page::PAGE_SIZE,
     prelude::*,
     str::CString,
     sync::Arc, //
@@ -97,3 +98,67 @@ unsafe impl Send for ParentRegion {}
 
 // SAFETY: `&ParentRegion` gives no access to the resource.
 unsafe impl Sync for ParentRegion {}
+
+/// The flags `walk_system_ram_range()` matches: busy System RAM.
+const BUSY_SYSTEM_RAM: c_ulong = (kb::IORESOURCE_SYSTEM_RAM | kb::IORESOURCE_BUSY) as c_ulong;
+
+/// Returns how many pages of `range` `walk_system_ram_range()` visits.
+///
+/// That walker is not exported to modules; it is `walk_iomem_res_desc()`
+/// with busy System RAM flags and `IORES_DESC_NONE`, rounding each resource
+/// found inwards to whole pages, which is what this does.
+pub(crate) fn system_ram_pages(range: Range) -> u64 {
+    /// Adds the whole pages of one resource found by the walk to `*arg`.
+    ///
+    /// # Safety
+    ///
+    /// `res` is a valid resource and `arg` points to a `u64`.
+    unsafe extern "C" fn count(res: *mut kb::resource, arg: *mut c_void) -> c_int {
+        // SAFETY: The walker passes a valid copy of the resource found.
+        let (start, end) = unsafe { ((*res).start, (*res).end) };
+        let page = PAGE_SIZE as u64;
+        let (pfn, end_pfn) = (start.div_ceil(page), end.wrapping_add(1) / page);
+        if end_pfn > pfn {
+            // SAFETY: `arg` is the `u64` counter passed below.
+            unsafe { *arg.cast::<u64>() += end_pfn - pfn };
+        }
+        0
+    }
+    let mut pages = 0u64;
+    // SAFETY: `count` matches the callback type and `pages` outlives the walk,
+    // which calls back synchronously.
+    unsafe {
+        kb::walk_iomem_res_desc(
+            kb::IORES_DESC_NONE as c_ulong,
+            BUSY_SYSTEM_RAM,
+            range.start(),
+            range.end(),
+            (&raw mut pages).cast(),
+            Some(count),
+        )
+    };
+    pages
+}
+
+/// Returns how `range` intersects System RAM, as `region_intersects()` with
+/// `IORESOURCE_SYSTEM_RAM` and `IORES_DESC_NONE` sees it.
+pub(crate) fn system_ram_intersection(range: Range) -> &'static str {
+    let Ok(len) = usize::try_from(range.len()) else {
+        return "invalid";
+    };
+    // SAFETY: A query of the resource tree, which it locks.
+    let rc = unsafe {
+        kb::region_intersects(
+            range.start(),
+            len,
+            kb::IORESOURCE_SYSTEM_RAM as c_ulong,
+            kb::IORES_DESC_NONE as c_ulong,
+        )
+    };
+    match rc.try_into() {
+        Ok(kb::REGION_INTERSECTS) => "intersects",
+        Ok(kb::REGION_DISJOINT) => "disjoint",
+        Ok(kb::REGION_MIXED) => "mixed",
+        _ => "invalid",
+    }
+}
