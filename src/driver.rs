@@ -9,13 +9,11 @@
 //! core takes inside add/remove. The device hotplug lock is never held here.
 
 use kernel::{
-    bindings as kb,
     debugfs::Dir,
     device::Device,
-    ffi::c_char,
     new_mutex,
     prelude::*,
-    str::{CStr, CString},
+    str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex,
@@ -27,6 +25,7 @@ use crate::{
     hotplug::{self, Mapping, MemoryGroup, Range},
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
+    units::format_size,
     view::{DeviceView, Ranges},
 };
 
@@ -323,19 +322,4 @@ fn warn_range(dev: &Device, i: usize, range: Range, what: &str) {
         range.start(),
         range.end()
     );
-}
-
-/// Formats `bytes` in binary units, as `string_get_size()` does.
-fn format_size(bytes: u64, buf: &mut [u8; 16]) -> &CStr {
-    // SAFETY: `buf` is writable for its length, which fits in an `int`.
-    unsafe {
-        kb::string_get_size(
-            bytes,
-            1,
-            kb::string_size_units_STRING_UNITS_2,
-            buf.as_mut_ptr().cast::<c_char>(),
-            buf.len() as i32,
-        )
-    };
-    CStr::from_bytes_until_nul(buf).unwrap_or(c"?")
 }

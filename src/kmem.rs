@@ -16,6 +16,7 @@ mod hotplug;
 mod resource;
 mod state;
 mod tiers;
+mod units;
 mod view;
 
 use kernel::prelude::*;
