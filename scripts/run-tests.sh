@@ -64,7 +64,19 @@ while read -r name pmem rest; do
 	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
 	log=out/console-$name.log
 	set +e
-	"$KMEM_ROOT/qemu/run" --flavor "$flavor" --pmem "$pmem" --script "$script" \
+	# PMEM[:nonuma][:SIZE]: the pmem kind, whether the guest has NUMA
+	# nodes, and the pmem size.
+	opts=(--pmem "${pmem%%:*}")
+	IFS=: read -ra popts <<<"${pmem#*:}"
+	[ "$pmem" = "${pmem%%:*}" ] && popts=()
+	for o in "${popts[@]}"; do
+		case $o in
+		nonuma) opts+=(--numa off) ;;
+		*[MG]) opts+=(--pmem-size "$o") ;;
+		*) die "session $name: unknown option '$o'" ;;
+		esac
+	done
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --script "$script" \
 		--log "$log" >/dev/null
 	rc=$?
 	set -e

@@ -12,7 +12,7 @@ DRV=$DAX_DRIVERS/kmem
 HP=$DAX_BASE/$DEV/state
 
 ktap_print_header
-ktap_set_plan 28
+ktap_set_plan 30
 unload_kmem
 load_kmem "$WHICH"
 if [ "$WHICH" = rust ]; then
@@ -66,7 +66,7 @@ expect_eq "MemTotal is back" "$mt_before" "$(memtotal_kb)"
 expect_eq "unbind from kmem" ok "$(write_errno $DRV/unbind $DEV)"
 check "/proc/iomem after unbind is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
 expect_eq "memory blocks after unbind are as before bind" "$blocks_before" "$(blocks_summary)"
-write_errno $DRV/remove_id $DEV >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+expect_eq "remove_id $DEV" ok "$(write_errno $DRV/remove_id $DEV)"
+expect_eq "$DEV binds back to device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/bind $DEV)"
 unload_kmem
 ktap_finished

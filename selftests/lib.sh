@@ -90,8 +90,8 @@ aligned_range() {
 # dax_ranges DEV -- the device's ranges as "START END" (decimal) lines.
 dax_ranges() {
 	local m
-	if compgen -G "$DAX_BASE/$1/mapping*" >/dev/null; then
-		for m in "$DAX_BASE/$1"/mapping*; do
+	if compgen -G "$DAX_BASE/$1/mapping[0-9]*" >/dev/null; then
+		for m in "$DAX_BASE/$1"/mapping[0-9]*; do
 			echo $(($(cat "$m/start"))) $(($(cat "$m/end")))
 		done
 	else

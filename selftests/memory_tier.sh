@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Memory tiering: kmem gives a node the platform did not describe an abstract
+# distance of five times DRAM's (MEMTIER_ADISTANCE_DRAM 576 -> 2880), which
+# puts it in memory_tier22 (2880 >> MEMTIER_CHUNK_BITS), below DRAM's
+# memory_tier4, once its memory is online; unplug and unbind take it out.
+# Needs the device's node to have no other memory (the NVDIMM guest).
+#   memory_tier.sh rust|c
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+WHICH=${1:-rust}
+DEV=dax0.0
+HP=$DAX_BASE/$DEV/state
+TIERS=/sys/devices/virtual/memory_tiering
+
+# tier_of NODE -- the memory_tierN directories listing NODE.
+tier_of() {
+	local t
+	for t in "$TIERS"/memory_tier*; do
+		grep -qxE "([0-9,-]*,)?$1(,[0-9,-]*)?|([0-9]+-)?$1|$1-[0-9]+" "$t/nodelist" 2>/dev/null &&
+			basename "$t"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+ktap_print_header
+node=$(cat $DAX_BASE/$DEV/target_node)
+# A memoryless node is not online and has no sysfs directory.
+mem=$(awk '/MemTotal/ {print $4}' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
+if [ "${mem:-0}" != 0 ]; then
+	ktap_skip_all "node $node has memory of its own: run in the NVDIMM guest"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 7
+unload_kmem
+load_kmem "$WHICH"
+expect_eq "node $node is in no tier before bind" "" "$(tier_of "$node")"
+expect_eq "DRAM node 0 is in memory_tier4" memory_tier4 "$(tier_of 0)"
+write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
+expect_eq "bind to kmem" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
+write_errno "$HP" unplugged >/dev/null
+expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_eq "node $node is in memory_tier22 once online" memory_tier22 "$(tier_of "$node")"
+write_errno "$HP" unplugged >/dev/null
+expect_eq "node $node leaves the tiers after unplug" "" "$(tier_of "$node")"
+write_errno $DAX_DRIVERS/kmem/unbind $DEV >/dev/null
+write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
+write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+unload_kmem
+expect_eq "node $node is in no tier after unbind" "" "$(tier_of "$node")"
+ktap_finished

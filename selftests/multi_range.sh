@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Multi-range devices on a dynamic (hmem) dax region, carved with daxctl:
+#  - a device of two discontiguous, block-aligned 512 MiB ranges gets two
+#    daxX.Y / "System RAM (kmem)" pairs and is removed cleanly;
+#  - a device whose second range is smaller than a memory block keeps the
+#    first, says "mappingN: ... too small after alignment" and "DAX region
+#    truncated by 64.0 MiB due to alignment";
+#  - a device smaller than a block is rejected with EINVAL and "rejecting DAX
+#    region without any memory after alignment".
+# Starts with the region's seed device, which the bus marks for kmem, so
+# loading the driver must bind it on its own. Run with `qemu/run --pmem hmem`.
+#   multi_range.sh rust|c
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+WHICH=${1:-rust}
+REGION=$DAX_BASE/dax0.0/../dax_region
+
+# create SIZE -- create a device of SIZE with daxctl; print its name.
+create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chardev'; }
+# destroy DEV -- disable and destroy DEV with daxctl.
+destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
+# to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
+# or, as new_id ignores a failing probe, the error of an explicit bind.
+to_kmem() {
+	[ "$(driver_of "$1")" = device_dax ] && write_errno $DAX_DRIVERS/device_dax/unbind "$1" >/dev/null
+	write_errno $DAX_DRIVERS/kmem/new_id "$1" >/dev/null
+	if [ "$(driver_of "$1")" = kmem ]; then echo ok; else write_errno $DAX_DRIVERS/kmem/bind "$1"; fi
+}
+# pairs DEV -- "parent-range=child-range" for each kmem pair of DEV.
+pairs() {
+	iomem_paths | awk -v d="$1" '
+		{ path = substr($0, length($1) + 2) }
+		path == d || substr(path, length(path) - length(d)) == "/" d { p = $1 }
+		path == d "/System RAM (kmem)" || index(path, "/" d "/System RAM (kmem)") { printf "%s%s=%s", sep, p, $1; sep = " " }'
+}
+# want_pairs DEV -- the pairs DEV's ranges should give.
+want_pairs() {
+	local s e r sep=
+	while read -r s e; do
+		r=$(aligned_range "$s" "$e") || continue
+		printf '%s%s=%s' "$sep" "$r" "$r"; sep=" "
+	done < <(dax_ranges "$1")
+}
+
+ktap_print_header
+if [ ! -e "$REGION/create" ]; then
+	ktap_skip_all "dax region 0 is not dynamic: run in the hmem guest"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 20
+unload_kmem
+iomem_start=$(cat /proc/iomem)
+load_kmem "$WHICH"
+sleep 1
+expect_eq "loading kmem binds the seed marked for kmem" kmem "$(driver_of dax0.0)"
+expect_eq "unbind the seed" ok "$(write_errno $DAX_DRIVERS/kmem/unbind dax0.0)"
+expect_eq "free the seed's memory" ok "$(write_errno $DAX_BASE/dax0.0/size 0)"
+
+# Two discontiguous, block-aligned ranges.
+a=$(create 512M) b=$(create 512M) c=$(create 512M)
+destroy "$a"; destroy "$c"
+m=$(create 1G)
+expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
+want=$(want_pairs "$m")
+expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
+expect_eq "/proc/iomem: a $m / System RAM (kmem) pair per range" "$want" "$(pairs "$m")"
+mt0=$(memtotal_kb)
+write_errno $DAX_BASE/$m/state unplugged >/dev/null
+expect_eq "online_movable" ok "$(write_errno $DAX_BASE/$m/state online_movable)"
+expect_eq "MemTotal grows by both ranges" $(( 1024 * 1024 )) $(( $(memtotal_kb) - mt0 ))
+expect_eq "unplug both ranges at once" ok "$(write_errno $DAX_BASE/$m/state unplugged)"
+expect_eq "no pair left after unplug" "" "$(pairs "$m")"
+expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
+destroy "$m"; destroy "$b"
+
+# A second range smaller than a block: [4G, 4.5G) and a 64 MiB piece.
+a=$(create 512M) b=$(create 64M) c=$(create 64M) d=$(create 64M)
+destroy "$a"; destroy "$c"
+m=$(create 576M)
+expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
+read -r s2 e2 < <(dax_ranges "$m" | tail -n1)
+dmesg -c >/dev/null
+expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
+msgs=$(dmesg)
+small=$(printf 'mapping1: %#x-%#x too small after alignment' "$s2" "$e2")
+check "kernel log: $small" grep -qF "kmem $m: $small" <<<"$msgs"
+check "kernel log: DAX region truncated by 64.0 MiB due to alignment" \
+	grep -qF "kmem $m: DAX region truncated by 64.0 MiB due to alignment" <<<"$msgs"
+expect_eq "/proc/iomem: only the first range is added" "$(want_pairs "$m")" "$(pairs "$m")"
+write_errno $DAX_BASE/$m/state unplugged >/dev/null
+expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
+destroy "$m"; destroy "$b"; destroy "$d"
+
+# A device smaller than a block.
+t=$(create 64M)
+dmesg -c >/dev/null
+expect_eq "binding a 64 MiB device fails" "Invalid argument" "$(to_kmem "$t")"
+check "kernel log: rejecting DAX region without any memory after alignment" \
+	grep -qF "kmem $t: rejecting DAX region without any memory after alignment" <<<"$(dmesg)"
+destroy "$t"
+unload_kmem
+check "/proc/iomem is as at the start" test "$iomem_start" = "$(cat /proc/iomem)"
+ktap_finished
