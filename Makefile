@@ -11,6 +11,7 @@
 # KDIR=/path/to/kernel/build builds against your own Rust-enabled kernel
 # instead of the cached one. FLAVOR=release selects the benchmark kernel.
 
+.DEFAULT_GOAL := all
 FLAVOR ?= debug
 LLVM ?= -19
 export KMEM_LLVM := $(LLVM)

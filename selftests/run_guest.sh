@@ -15,6 +15,8 @@
 #   run_guest.sh [VAR=VALUE]... TEST [ARGS] [-- TEST [ARGS]]...
 DIR=$(dirname "$(readlink -f "$0")")
 dmesg -n 2
+# Leaks are judged from here on (kmemleak.sh): not those of the boot.
+[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 cat /dev/kmsg >/tmp/kmsg.log 2>/dev/null &
 kmsg_pid=$!
 sleep 0.2
