@@ -13,7 +13,6 @@ use kernel::{
     device::Device,
     new_mutex,
     prelude::*,
-    str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex,
@@ -23,6 +22,7 @@ use kernel::{
 use crate::{
     dax::{self, DaxDevice},
     hotplug::{self, Mapping, MemoryGroup, Range},
+    resource::ResourceName,
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
     units::format_size,
@@ -35,7 +35,7 @@ pub(crate) struct KmemDriver {
     /// "System RAM (kmem)", the name of every hot-added resource. Ranges that
     /// stay added hold a reference, so it outlives the module if they do
     /// (C: `kmem_name` and `any_hotremove_failed`).
-    hotplug_name: Arc<CString>,
+    hotplug_name: Arc<ResourceName>,
     /// The memory types kmem allocated.
     #[pin]
     memory_types: MemoryTypes,
@@ -47,7 +47,7 @@ impl KmemDriver {
     /// Creates the driver's shared state.
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            hotplug_name: Arc::new(CString::try_from(c"System RAM (kmem)")?, GFP_KERNEL)?,
+            hotplug_name: ResourceName::new(c"System RAM (kmem)")?,
             memory_types <- MemoryTypes::new(),
             debugfs: Dir::new(c"kmem"),
         })
@@ -80,9 +80,9 @@ pub(crate) struct KmemDevice {
     /// without it, as `state_show()` reads `data->state`.
     state: Atomic<i32>,
     /// The device name, for the parent regions (C: `data->res_name`).
-    res_name: Arc<CString>,
+    res_name: Arc<ResourceName>,
     /// "System RAM (kmem)", for the added memory.
-    hotplug_name: Arc<CString>,
+    hotplug_name: Arc<ResourceName>,
 }
 
 impl dax::Driver for KmemDriver {
@@ -135,7 +135,7 @@ impl dax::Driver for KmemDriver {
         for _ in 0..dax.nr_range() {
             mappings.push(None, GFP_KERNEL)?;
         }
-        let res_name = Arc::new(CString::try_from(dev.name())?, GFP_KERNEL)?;
+        let res_name = ResourceName::new(dev.name())?;
         let group = MemoryGroup::register_static(node, total_len)?;
         let data = KBox::pin_init(
             try_pin_init!(KmemDevice {
@@ -256,7 +256,11 @@ impl KmemDevice {
 ///
 /// A range that cannot be reserved is skipped once another one was reserved
 /// (memory may be online already); otherwise the device fails with `-EBUSY`.
-fn reserve(dax: &DaxDevice, slots: &mut [Option<Mapping>], name: &Arc<CString>) -> Result<usize> {
+fn reserve(
+    dax: &DaxDevice,
+    slots: &mut [Option<Mapping>],
+    name: &Arc<ResourceName>,
+) -> Result<usize> {
     let block = hotplug::block_size();
     let mut mapped = 0;
     for (i, slot) in slots.iter_mut().enumerate() {
@@ -292,7 +296,7 @@ fn add(
     dax: &DaxDevice,
     slots: &mut [Option<Mapping>],
     group: &MemoryGroup,
-    name: &Arc<CString>,
+    name: &Arc<ResourceName>,
     online: State,
 ) -> Result<usize> {
     let memmap_on_memory = dax.memmap_on_memory();

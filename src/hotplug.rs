@@ -16,11 +16,14 @@ use kernel::{
     ffi::{c_uint, c_ulong},
     page::PAGE_SIZE,
     prelude::*,
-    str::CString,
     sync::Arc, //
 };
 
-use crate::{bindings, resource::ParentRegion, state::State};
+use crate::{
+    bindings,
+    resource::{ParentRegion, ResourceName},
+    state::State, //
+};
 
 /// A physical address range, inclusive at both ends (C: `struct range`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -144,7 +147,7 @@ struct AddedMemory {
     range: Range,
     /// The name of the added "System RAM (kmem)" resource; released only once
     /// the memory, and with it the resource pointing at the name, is gone.
-    name: ManuallyDrop<Arc<CString>>,
+    name: ManuallyDrop<Arc<ResourceName>>,
 }
 
 impl AddedMemory {
@@ -153,7 +156,7 @@ impl AddedMemory {
     fn add(
         range: Range,
         group: &MemoryGroup,
-        name: &Arc<CString>,
+        name: &Arc<ResourceName>,
         memmap_on_memory: bool,
         online: State,
     ) -> Result<Self> {
@@ -224,7 +227,7 @@ pub(crate) struct Mapping {
 impl Mapping {
     /// Reserves the parent region of `range` (block-aligned) under `name`;
     /// `None` if it conflicts with another resource.
-    pub(crate) fn reserve(range: Range, name: &Arc<CString>) -> Option<Self> {
+    pub(crate) fn reserve(range: Range, name: &Arc<ResourceName>) -> Option<Self> {
         Some(Self {
             parent: Some(ParentRegion::request(range, name)?),
             memory: None,
@@ -246,7 +249,7 @@ impl Mapping {
     pub(crate) fn add(
         &mut self,
         group: &MemoryGroup,
-        name: &Arc<CString>,
+        name: &Arc<ResourceName>,
         memmap_on_memory: bool,
         online: State,
     ) -> Result {

@@ -19,14 +19,54 @@ use core::ptr::NonNull;
 
 use kernel::{
     bindings as kb,
-    ffi::{c_int, c_ulong, c_void},
+    ffi::{c_char, c_int, c_ulong, c_void},
     page::PAGE_SIZE,
     prelude::*,
-    str::CString,
+    str::CStr,
     sync::Arc, //
 };
 
 use crate::hotplug::Range;
+
+/// The longest resource name kmem uses, NUL included: a dax device name
+/// (`DAX_NAME_LEN`, 30) or "System RAM (kmem)".
+const NAME_LEN: usize = 32;
+
+/// A resource name, stored inline so that a resource's `name` points into
+/// the very allocation that holds it.
+///
+/// Shared as `Arc<ResourceName>`: every resource named by it holds a
+/// reference. When memory stays added "until reboot", those references are
+/// leaked, and the allocation stays reachable through the live resource's
+/// `name` (so kmemleak rightly does not report it), as the C driver's
+/// `kstrdup()`ed names do. A `CString` would put the text in a second
+/// allocation and leave the first unreachable.
+///
+/// # Invariants
+///
+/// `buf` holds a NUL-terminated string.
+pub(crate) struct ResourceName {
+    /// The name and its NUL, then zeroes.
+    buf: [u8; NAME_LEN],
+}
+
+impl ResourceName {
+    /// Allocates a shared copy of `name`; `EINVAL` if it is too long.
+    pub(crate) fn new(name: &CStr) -> Result<Arc<Self>> {
+        let bytes = name.to_bytes_with_nul();
+        let mut buf = [0u8; NAME_LEN];
+        buf.get_mut(..bytes.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(bytes);
+        // INVARIANT: `bytes` ends with its NUL.
+        Ok(Arc::new(Self { buf }, GFP_KERNEL)?)
+    }
+
+    /// Returns the C string pointer a resource can keep.
+    pub(crate) fn as_char_ptr(&self) -> *const c_char {
+        self.buf.as_ptr().cast()
+    }
+}
 
 /// A reserved, non-BUSY `IORESOURCE_SYSTEM_RAM` region of `iomem_resource`.
 ///
@@ -39,12 +79,12 @@ pub(crate) struct ParentRegion {
     res: NonNull<kb::resource>,
     /// The resource's name; shared with the device, so that a leaked region
     /// keeps its name alive after the device's data is freed.
-    _name: Arc<CString>,
+    _name: Arc<ResourceName>,
 }
 
 impl ParentRegion {
     /// Reserves `range` under `name`; `None` if any part of it is taken.
-    pub(crate) fn request(range: Range, name: &Arc<CString>) -> Option<Self> {
+    pub(crate) fn request(range: Range, name: &Arc<ResourceName>) -> Option<Self> {
         // SAFETY: `iomem_resource` is the static root of the iomem tree, and
         // `__request_region` takes its lock. The name outlives the resource:
         // `Self` keeps a reference to it until the resource is removed.
