@@ -36,8 +36,7 @@ expect_eq "back with device_dax" device_dax "$(driver_of $DEV)"
 check "reconfigure-device -m system-ram (onlines)" daxctl_ok reconfigure-device -m system-ram $DEV
 expect_eq "list: online/total memblocks, movable" "$total/$total/true" \
 	"$(list_field online_memblocks)/$(list_field total_memblocks)/$(list_field movable)"
-expect_eq "blocks are online in ZONE_MOVABLE" Movable \
-	"$(for b in $(blocks_of "$range"); do cat $MEM_BASE/$b/valid_zones; done | sort -u)"
+expect_eq "blocks are online in ZONE_MOVABLE" Movable "$(blocks_zones "$range")"
 check "reconfigure-device -f -m devdax" daxctl_ok reconfigure-device -f -m devdax $DEV
 check "/proc/iomem is as before the first reconfigure" test "$iomem_before" = "$(cat /proc/iomem)"
 unload_kmem

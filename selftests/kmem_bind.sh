@@ -50,8 +50,7 @@ expect_eq "unplugged again is a no-op" ok "$(write_errno "$HP" unplugged)"
 
 expect_eq "online_movable is accepted" ok "$(write_errno "$HP" online_movable)"
 expect_eq "all $nblocks blocks online" online "$(blocks_state "$want")"
-zones=$(for b in $(blocks_of "$want"); do cat $MEM_BASE/$b/valid_zones; done | sort -u)
-expect_eq "the blocks are in ZONE_MOVABLE" Movable "$zones"
+expect_eq "the blocks are in ZONE_MOVABLE" Movable "$(blocks_zones "$want")"
 mt_on=$(memtotal_kb)
 bs_kb=$(( $(block_bytes) / 1024 ))
 expect_eq "MemTotal grows by the added size" $(( nblocks * bs_kb )) $(( mt_on - mt_before ))

@@ -113,6 +113,12 @@ blocks_state() {
 	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/state" 2>/dev/null || echo missing; done | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
+# blocks_zones RANGE -- the distinct zones of the blocks covering RANGE.
+blocks_zones() {
+	local b
+	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/valid_zones"; done | sort -u
+}
+
 # write_errno FILE VALUE -- write VALUE to FILE; print "ok" or the error text.
 write_errno() {
 	local err
