@@ -4,6 +4,8 @@
 #
 #   make            build kmem.ko against the cached debug kernel (built on first use)
 #   make check      set up, build, boot the guest, run every test (debug kernel)
+#   make progs      build the guest's static test programs (build/selftests)
+#   make stress     the reliability tests with longer counts (200 cycles)
 #   make demo       bind dax0.0 to our driver in a guest and show what changes
 #   make CLIPPY=1   build with clippy
 #   make clean      remove the module build output
@@ -37,8 +39,16 @@ module: kernel
 	@mkdir -p $(OUT)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(OUT) LLVM=$(LLVM) modules
 
+# The kernel source is fetched along with the kernel build.
+progs: kernel
+	@$(MAKE) --no-print-directory -C selftests OUT=$(CURDIR)/build/selftests \
+		KSFT_INC=$$(cat $${KMEM_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kmem-rs}/src/current)/tools/testing/selftests
+
 check:
 	scripts/run-tests.sh --flavor debug
+
+stress:
+	scripts/run-tests.sh --flavor debug --sessions selftests/sessions.stress
 
 demo:
 	scripts/demo.sh
@@ -46,4 +56,4 @@ demo:
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
 
-.PHONY: all setup kernel module check demo clean
+.PHONY: all setup kernel module progs check stress demo clean

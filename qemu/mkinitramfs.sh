@@ -49,6 +49,8 @@ depmod -b "$root" -C "$root/etc/depmod.d" "$kver"
 cp -a "$src/tools/testing/selftests/kselftest" "$root/kselftests/"
 cp -a "$src/tools/testing/selftests/dax" "$root/kselftests/"
 cp -a "$KMEM_ROOT/selftests" "$root/kselftests/kmem"
+# Our static test programs (make progs), if built.
+[ -d "$KMEM_ROOT/build/selftests" ] && cp -a "$KMEM_ROOT/build/selftests" "$root/kselftests/kmem/bin"
 install -m 0755 "$KMEM_ROOT/qemu/init" "$root/init"
 
 for pair in "$@"; do

@@ -5,22 +5,26 @@
 # every test's KTAP from the console and prints per-test results and the line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-#   scripts/run-tests.sh [--flavor debug|release] [--only SESSION]...
+#   scripts/run-tests.sh [--flavor debug|release] [--sessions FILE] [--only SESSION]...
+#
+# FILE defaults to selftests/sessions; `make stress` uses
+# selftests/sessions.stress, with longer counts.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-flavor=debug only=()
+flavor=debug only=() sessions=selftests/sessions
 while (($#)); do
 	case $1 in
 	--flavor) flavor=$2; shift 2 ;;
 	--only) only+=("$2"); shift 2 ;;
-	*) die "usage: $0 [--flavor debug|release] [--only SESSION]..." ;;
+	--sessions) sessions=$2; shift 2 ;;
+	*) die "usage: $0 [--flavor debug|release] [--sessions FILE] [--only SESSION]..." ;;
 	esac
 done
 
 cd "$KMEM_ROOT"
 total_start=$(date +%s)
-make --no-print-directory FLAVOR="$flavor" module >&2
+make --no-print-directory FLAVOR="$flavor" module progs >&2
 mkdir -p out
 results=out/results-$flavor.txt
 : >"$results"
@@ -83,7 +87,7 @@ while read -r name pmem rest; do
 	rm -f "$script"
 	count_log "$name" "$log" "$rc"
 	log "session $name: exit $rc; $(grep -c '^PASS' "$results") passed so far"
-done <selftests/sessions
+done <"$sessions"
 
 echo
 echo "==== kmem-rs test results ($flavor kernel) ===="
