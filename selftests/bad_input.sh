@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Hostile input (bin/bad_input, see bad_input.c): over a thousand generated
+# writes to dax0.0/state and to the kmem driver's new_id, remove_id, bind and
+# unbind, each judged against a model of the C code that handles it, with the
+# device's state, /proc/iomem and every memory block checked after each one.
+# Run it for both drivers in one boot: the second run also checks that every
+# write gave the same result as in the first. Runs in the hmem guest, on its
+# seed dax0.0 made 256 MiB (two memory blocks, so that the writes a valid
+# word makes take seconds, not minutes); kmem matches it by type, with no id.
+#   bad_input.sh rust|c
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+WHICH=${1:-rust}
+DEV=dax0.0
+DRV=$DAX_DRIVERS/kmem
+OTHER=/tmp/bad_input.rust
+[ "$WHICH" = rust ] && OTHER=/tmp/bad_input.c
+
+if [ ! -e $DAX_BASE/$DEV/../dax_region/create ]; then
+	ktap_print_header
+	ktap_skip_all "dax region 0 is not dynamic: run in the hmem guest"
+	exit "$KSFT_SKIP"
+fi
+unload_kmem
+drv=$(driver_of $DEV)
+[ -n "$drv" ] && write_errno "$DAX_DRIVERS/$drv/unbind" $DEV >/dev/null
+write_errno $DAX_BASE/$DEV/size 0 >/dev/null
+write_errno $DAX_BASE/$DEV/size $((256 << 20)) >/dev/null
+load_kmem "$WHICH"
+sleep 1
+[ "$(driver_of $DEV)" = kmem ] || write_errno $DRV/bind $DEV >/dev/null
+write_errno $DAX_BASE/$DEV/state unplugged >/dev/null
+write_errno $DAX_BASE/$DEV/state online_movable >/dev/null
+args=("$DEV" "/tmp/bad_input.$WHICH")
+[ -f "$OTHER" ] && args+=("$OTHER")
+"$KMEM_TESTS/bin/bad_input" "${args[@]}"
+rc=$?
+write_errno $DAX_BASE/$DEV/state unplugged >/dev/null
+write_errno $DRV/unbind $DEV >/dev/null
+write_errno $DRV/remove_id $DEV >/dev/null
+write_errno $DAX_BASE/$DEV/size 0 >/dev/null
+unload_kmem
+exit $rc
