@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Systematic fault injection (bin/fault_inject, see fault_inject.c) into
+# binding a 256 MiB device to kmem, onlining it and unplugging it: every
+# allocation (slab or page) made under our module in each of those writes is
+# made to fail in turn, with
+# /proc/thread-self/fail-nth, until the write completes. Needs the dynamic
+# (hmem) dax region, whose devices kmem matches without new_id; run with
+# `qemu/run --pmem hmem`, followed by kmemleak.sh.
+#   fault_inject.sh [MAX]
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+MAX=${1:-5000}
+FI=/sys/kernel/debug
+
+ktap_print_header
+if [ ! -e $DAX_BASE/dax0.0/../dax_region/create ] || [ ! -e $FI/failslab/reject-start ]; then
+	ktap_skip_all "needs the hmem guest, and a kernel with failslab, fail_page_alloc and their stack-trace filter"
+	exit "$KSFT_SKIP"
+fi
+unload_kmem
+load_kmem rust
+sleep 1
+# The seed takes the whole region: give it back, and make a small device.
+[ "$(driver_of dax0.0)" = kmem ] && write_errno $DAX_DRIVERS/kmem/unbind dax0.0 >/dev/null
+write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
+dev=$(daxctl create-device -r 0 -s 256M 2>/dev/null | jq -r '.[0].chardev')
+drv=$(driver_of "$dev")
+[ -n "$drv" ] && write_errno "$DAX_DRIVERS/$drv/unbind" "$dev" >/dev/null
+
+# Which allocations fail-nth counts, through the fault-injection stack-trace
+# filter: those with our module on the stack (its probe and state writes,
+# and the kernel code they call), except those under arch_add_memory().
+# That one is left out because the kernel cannot survive a failure there,
+# whichever kmem calls it: x86's direct-map code does not check the page
+# tables alloc_low_page() returns (a NULL dereference in phys_pmd_init()),
+# and __add_pages() neither undoes the sections it added before a failure
+# (the next add of the range fails with EEXIST) nor fails without a WARN
+# in add_pages(). Both seen here; see Documentation/testing.rst. Faults are
+# quiet: a stack dump per fault would read as a kernel report.
+# text_range SYMBOL|[MODULE] -- "START END" (hex) of a function, or of a
+# module's text, from /proc/kallsyms.
+text_range() {
+	awk -v want="$1" '
+		$2 !~ /^[tT]$/ { next }
+		{ addr = $1 "" }
+		want ~ /^\[/ {
+			if ($4 == want) { if (lo == "" || addr < lo) lo = addr; if (addr > hi) hi = addr }
+			next
+		}
+		$4 == "" && $3 == want { lo = addr }
+		$4 == "" { all[NR] = addr }
+		END {
+			if (want !~ /^\[/)
+				for (i in all) if (all[i] > lo && (hi == "" || all[i] < hi)) hi = all[i]
+			print lo, hi
+		}' /proc/kallsyms
+}
+read -r mod_lo mod_hi < <(text_range "[kmem]")
+read -r aam_lo aam_hi < <(text_range arch_add_memory)
+saved=()
+knob() { saved+=("$1=$(cat "$FI/$1")"); echo "$2" >"$FI/$1"; }
+for f in failslab fail_page_alloc; do
+	knob $f/verbose 0
+	knob $f/ignore-gfp-wait N
+	knob $f/stacktrace-depth 32
+	knob $f/require-start "0x$mod_lo"
+	# The last function's size is unknown: a page past its start.
+	knob $f/require-end "$(printf '%#x' $(( 0x$mod_hi + 4096 )))"
+	knob $f/reject-start "0x$aam_lo"
+	knob $f/reject-end "0x$aam_hi"
+done
+knob fail_page_alloc/ignore-gfp-highmem N
+knob fail_page_alloc/min-order 0
+echo "# fail-nth counts allocations under kmem [$mod_lo, $mod_hi] and not under arch_add_memory [$aam_lo, $aam_hi)"
+
+"$KMEM_TESTS/bin/fault_inject" "$dev" "$MAX"
+rc=$?
+
+for s in "${saved[@]}"; do echo "${s#*=}" >"$FI/${s%%=*}"; done
+[ "$(driver_of "$dev")" = kmem ] && write_errno "$DAX_BASE/$dev/state" unplugged >/dev/null &&
+	write_errno $DAX_DRIVERS/kmem/unbind "$dev" >/dev/null
+daxctl disable-device "$dev" >/dev/null 2>&1
+daxctl destroy-device "$dev" >/dev/null 2>&1
+unload_kmem
+exit $rc
