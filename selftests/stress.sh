@@ -13,8 +13,10 @@
 # kernel) is not known yet. Kernel reports fail the
 # guest; run kmemleak.sh after it. Forks cost about a second each in this
 # guest, so the loop uses only builtins.
-#   stress.sh [CYCLES [flat]]
+#   stress.sh [rust|c] [CYCLES [flat]]
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
+WHICH=rust
+case ${1:-} in rust|c) WHICH=$1; shift ;; esac
 CYCLES=${1:-40}
 FLAT=${2:-}
 DRV=$DAX_DRIVERS/kmem
@@ -45,7 +47,7 @@ while read -r s e; do
 	r=$(aligned_range "$s" "$e") && blocks+=($(blocks_of "$r"))
 done < <(dax_ranges "$m")
 # kmem binds devices of this region on its own when it loads: undo that.
-load_kmem rust
+load_kmem "$WHICH"
 sleep 1
 if [ "$(driver_of "$m")" = kmem ]; then
 	write_errno "$DAX_BASE/$m/state" unplugged >/dev/null
