@@ -8,9 +8,9 @@
 # auto_online_blocks must end as they began. The median cycle time of the
 # first and last quarters is printed; with `flat` it is judged too (the
 # last within 1.5 times the first). It is not judged in `make check`: on
-# the debug kernel it grows (2.1 s to 3.4 s over 40 cycles), and where that
-# comes from (our driver, or KASAN, kmemleak and lockdep state in the
-# kernel) is not known yet. Kernel reports fail the
+# the debug kernel it grows (2.1 s to 3.4 s, or 2.2 s to 2.8 s, over 40
+# cycles), and where that comes from (our driver, or KASAN, kmemleak and
+# lockdep state in the kernel) is not known yet. Kernel reports fail the
 # guest; run kmemleak.sh after it. Forks cost about a second each in this
 # guest, so the loop uses only builtins.
 #   stress.sh [rust|c] [CYCLES [flat]]
