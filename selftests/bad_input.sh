@@ -22,8 +22,7 @@ if [ ! -e $DAX_BASE/$DEV/../dax_region/create ]; then
 	exit "$KSFT_SKIP"
 fi
 unload_kmem
-drv=$(driver_of $DEV)
-[ -n "$drv" ] && write_errno "$DAX_DRIVERS/$drv/unbind" $DEV >/dev/null
+unbind_any $DEV
 write_errno $DAX_BASE/$DEV/size 0 >/dev/null
 write_errno $DAX_BASE/$DEV/size $((256 << 20)) >/dev/null
 load_kmem "$WHICH"

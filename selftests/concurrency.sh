@@ -33,10 +33,10 @@ if [ ! -e "$REGION/create" ]; then
 fi
 ktap_set_plan 7
 unload_kmem
-[ -n "$(driver_of dax0.0)" ] && write_errno "$DAX_DRIVERS/$(driver_of dax0.0)/unbind" dax0.0 >/dev/null
+unbind_any dax0.0
 write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
-m=$(daxctl create-device -r 0 -s 256M 2>/dev/null | jq -r '.[0].chardev')
-[ -n "$(driver_of "$m")" ] && write_errno "$DAX_DRIVERS/$(driver_of "$m")/unbind" "$m" >/dev/null
+m=$(dax_create 256M)
+unbind_any "$m"
 ranges=() blocks=()
 while read -r s e; do
 	r=$(aligned_range "$s" "$e") || continue

@@ -71,7 +71,7 @@ unplug daxctl
 ask quit >/dev/null
 wait
 echo "# verified $bytes bytes in all"
-check "memory blocks are as at boot: $(blocks_summary)" test -z "$(ls -d /sys/devices/system/node/node1 2>/dev/null)"
+check "node $node has no memory again ($(blocks_summary))" test -z "$(ls -d /sys/devices/system/node/node1 2>/dev/null)"
 if [ "$(driver_of $DEV)" = kmem ]; then
 	write_errno "$HP" unplugged >/dev/null
 	write_errno $DAX_DRIVERS/kmem/unbind $DEV >/dev/null

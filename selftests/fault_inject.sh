@@ -3,8 +3,8 @@
 # Systematic fault injection (bin/fault_inject, see fault_inject.c) into
 # binding a 256 MiB device to kmem, onlining it and unplugging it: every
 # allocation (slab or page) made under our module in each of those writes is
-# made to fail in turn, with
-# /proc/thread-self/fail-nth, until the write completes. Needs the dynamic
+# made to fail in turn, with /proc/thread-self/fail-nth, until the write
+# completes. Needs the dynamic
 # (hmem) dax region, whose devices kmem matches without new_id; run with
 # `qemu/run --pmem hmem`, followed by kmemleak.sh.
 #   fault_inject.sh [MAX]
@@ -23,9 +23,8 @@ sleep 1
 # The seed takes the whole region: give it back, and make a small device.
 [ "$(driver_of dax0.0)" = kmem ] && write_errno $DAX_DRIVERS/kmem/unbind dax0.0 >/dev/null
 write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
-dev=$(daxctl create-device -r 0 -s 256M 2>/dev/null | jq -r '.[0].chardev')
-drv=$(driver_of "$dev")
-[ -n "$drv" ] && write_errno "$DAX_DRIVERS/$drv/unbind" "$dev" >/dev/null
+dev=$(dax_create 256M)
+unbind_any "$dev"
 
 # Which allocations fail-nth counts, through the fault-injection stack-trace
 # filter: those with our module within the 12 innermost frames (what it
@@ -82,7 +81,6 @@ rc=$?
 for s in "${saved[@]}"; do echo "${s#*=}" >"$FI/${s%%=*}"; done
 [ "$(driver_of "$dev")" = kmem ] && write_errno "$DAX_BASE/$dev/state" unplugged >/dev/null &&
 	write_errno $DAX_DRIVERS/kmem/unbind "$dev" >/dev/null
-daxctl disable-device "$dev" >/dev/null 2>&1
-daxctl destroy-device "$dev" >/dev/null 2>&1
+dax_destroy "$dev"
 unload_kmem
 exit $rc

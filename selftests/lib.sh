@@ -119,6 +119,20 @@ blocks_zones() {
 	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/valid_zones"; done | sort -u
 }
 
+# unbind_any DEV -- unbind DEV from whichever driver it is bound to, if any.
+unbind_any() {
+	local drv
+	drv=$(driver_of "$1")
+	[ -z "$drv" ] || write_errno "$DAX_DRIVERS/$drv/unbind" "$1" >/dev/null
+}
+
+# dax_create SIZE -- create a device of SIZE in dax region 0 with daxctl;
+# print its name.
+dax_create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chardev'; }
+
+# dax_destroy DEV -- disable and destroy DEV with daxctl.
+dax_destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
+
 # write_errno FILE VALUE -- write VALUE to FILE; print "ok" or the error text.
 write_errno() {
 	local err

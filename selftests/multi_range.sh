@@ -15,10 +15,6 @@
 WHICH=${1:-rust}
 REGION=$DAX_BASE/dax0.0/../dax_region
 
-# create SIZE -- create a device of SIZE with daxctl; print its name.
-create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chardev'; }
-# destroy DEV -- disable and destroy DEV with daxctl.
-destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
 # to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
 # or, as new_id ignores a failing probe, the error of an explicit bind.
 to_kmem() {
@@ -57,9 +53,9 @@ expect_eq "unbind the seed" ok "$(write_errno $DAX_DRIVERS/kmem/unbind dax0.0)"
 expect_eq "free the seed's memory" ok "$(write_errno $DAX_BASE/dax0.0/size 0)"
 
 # Two discontiguous, block-aligned ranges.
-a=$(create 512M) b=$(create 512M) c=$(create 512M)
-destroy "$a"; destroy "$c"
-m=$(create 1G)
+a=$(dax_create 512M) b=$(dax_create 512M) c=$(dax_create 512M)
+dax_destroy "$a"; dax_destroy "$c"
+m=$(dax_create 1G)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 want=$(want_pairs "$m")
 expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
@@ -71,12 +67,12 @@ expect_eq "MemTotal grows by both ranges" $(( 1024 * 1024 )) $(( $(memtotal_kb) 
 expect_eq "unplug both ranges at once" ok "$(write_errno $DAX_BASE/$m/state unplugged)"
 expect_eq "no pair left after unplug" "" "$(pairs "$m")"
 expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
-destroy "$m"; destroy "$b"
+dax_destroy "$m"; dax_destroy "$b"
 
 # A second range smaller than a block: [4G, 4.5G) and a 64 MiB piece.
-a=$(create 512M) b=$(create 64M) c=$(create 64M) d=$(create 64M)
-destroy "$a"; destroy "$c"
-m=$(create 576M)
+a=$(dax_create 512M) b=$(dax_create 64M) c=$(dax_create 64M) d=$(dax_create 64M)
+dax_destroy "$a"; dax_destroy "$c"
+m=$(dax_create 576M)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 read -r s2 e2 < <(dax_ranges "$m" | tail -n1)
 dmesg -c >/dev/null
@@ -89,15 +85,15 @@ check "kernel log: DAX region truncated by 64.0 MiB due to alignment" \
 expect_eq "/proc/iomem: only the first range is added" "$(want_pairs "$m")" "$(pairs "$m")"
 write_errno $DAX_BASE/$m/state unplugged >/dev/null
 expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
-destroy "$m"; destroy "$b"; destroy "$d"
+dax_destroy "$m"; dax_destroy "$b"; dax_destroy "$d"
 
 # A device smaller than a block.
-t=$(create 64M)
+t=$(dax_create 64M)
 dmesg -c >/dev/null
 expect_eq "binding a 64 MiB device fails" "Invalid argument" "$(to_kmem "$t")"
 check "kernel log: rejecting DAX region without any memory after alignment" \
 	grep -qF "kmem $t: rejecting DAX region without any memory after alignment" <<<"$(dmesg)"
-destroy "$t"
+dax_destroy "$t"
 unload_kmem
 check "/proc/iomem is as at the start" test "$iomem_start" = "$(cat /proc/iomem)"
 ktap_finished
