@@ -5,20 +5,26 @@
 # every test's KTAP from the console and prints per-test results and the line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-#   scripts/run-tests.sh [--flavor debug|release] [--sessions FILE] [--only SESSION]...
+#   scripts/run-tests.sh [--flavor debug|release] [--sessions FILE]
+#                        [--jobs N] [--only SESSION]...
 #
 # FILE defaults to selftests/sessions; `make stress` uses
 # selftests/sessions.stress, with longer counts.
+# --jobs N boots up to N guests at once (default: KMEM_JOBS, else one per
+# host CPU, at most one per 8 GiB of host memory). Each guest runs QEMU's
+# single-threaded TCG, so it keeps one host CPU busy and no more. The results
+# are printed in the sessions file's order whatever the finishing order.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-flavor=debug only=() sessions=selftests/sessions
+flavor=debug only=() sessions=selftests/sessions jobs=${KMEM_JOBS:-}
 while (($#)); do
 	case $1 in
 	--flavor) flavor=$2; shift 2 ;;
 	--only) only+=("$2"); shift 2 ;;
 	--sessions) sessions=$2; shift 2 ;;
-	*) die "usage: $0 [--flavor debug|release] [--sessions FILE] [--only SESSION]..." ;;
+	--jobs) jobs=$2; shift 2 ;;
+	*) die "usage: $0 [--flavor debug|release] [--sessions FILE] [--jobs N] [--only SESSION]..." ;;
 	esac
 done
 
@@ -58,16 +64,22 @@ count_log() {
 	END {
 		if (inside) printf "FAIL %s %s: did not finish (guest crashed or timed out)\n", s, cur
 		if (qrc != 0) printf "FAIL %s guest: qemu/run exited %d (kernel report, crash or time-out; see %s)\n", s, qrc, "'"$log"'"
-	}' "$log" >>"$results"
+	}' "$log"
 }
 
-while read -r name pmem rest; do
-	case $name in ''|'#'*) continue ;; esac
-	if ((${#only[@]})) && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
+if [ -z "$jobs" ]; then
+	mem_gib=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1048576 ))
+	jobs=$(nproc)
+	(( jobs > mem_gib / 8 )) && jobs=$(( mem_gib / 8 ))
+	(( jobs < 1 )) && jobs=1
+fi
+
+# Boots one session's guest and counts its console log into FILE.
+run_session() {
+	local name=$1 pmem=$2 rest=$3 file=$4 script log rc o opts popts
 	script=$(mktemp)
 	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
 	log=out/console-$name.log
-	set +e
 	# PMEM[:nonuma][:SIZE]: the pmem kind, whether the guest has NUMA
 	# nodes, and the pmem size.
 	opts=(--pmem "${pmem%%:*}")
@@ -80,14 +92,37 @@ while read -r name pmem rest; do
 		*) die "session $name: unknown option '$o'" ;;
 		esac
 	done
+	local start
+	start=$(date +%s)
+	rc=0
 	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --script "$script" \
-		--log "$log" >/dev/null
-	rc=$?
-	set -e
+		--log "$log" >/dev/null || rc=$?
 	rm -f "$script"
-	count_log "$name" "$log" "$rc"
-	log "session $name: exit $rc; $(grep -c '^PASS' "$results") passed so far"
-done <"$sessions"
+	count_log "$name" "$log" "$rc" >"$file"
+	log "session $name: exit $rc after $(( $(date +%s) - start )) s;" \
+	    "$(grep -c '^PASS' "$file") passed, $(grep -c '^FAIL' "$file") failed"
+}
+
+names=()
+mapfile -t lines <"$sessions"
+for line in "${lines[@]}"; do
+	read -r name pmem rest <<<"$line"
+	case $name in ''|'#'*) continue ;; esac
+	if ((${#only[@]})) && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
+	names+=("$name")
+	# Start the next guest once fewer than $jobs are running.
+	while (( $(jobs -rp | wc -l) >= jobs )); do wait -n || true; done
+	run_session "$name" "$pmem" "$rest" "out/results-$flavor.$name.txt" </dev/null &
+	sleep 1
+done
+wait || true
+log "$jobs guest(s) at a time"
+for name in "${names[@]}"; do
+	f=out/results-$flavor.$name.txt
+	[ -s "$f" ] || echo "FAIL $name guest: the session left no results" >"$f"
+	cat "$f" >>"$results"
+	rm -f "$f"
+done
 
 echo
 echo "==== kmem-rs test results ($flavor kernel) ===="
