@@ -50,10 +50,13 @@ check:
 stress:
 	scripts/run-tests.sh --flavor debug --sessions selftests/sessions.stress
 
+reference:
+	scripts/run-tests.sh --flavor debug --sessions selftests/sessions.reference
+
 demo:
 	scripts/demo.sh
 
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
 
-.PHONY: all setup kernel module progs check stress demo clean
+.PHONY: all setup kernel module progs check stress reference demo clean
