@@ -5,8 +5,16 @@
 //! C: `dev_dax_kmem_probe()`, `dev_dax_kmem_remove()` and the hotplug helpers
 //! of `drivers/dax/kmem.c`, whose messages are kept word for word.
 //!
-//! Lock order: a device's `hotplug` mutex, then the memory-hotplug locks the
-//! core takes inside add/remove. The device hotplug lock is never held here.
+//! Beyond C: memory that an unbind leaves online is not leaked "until reboot"
+//! while the module stays loaded. The driver keeps owning it (reservations,
+//! names, memory group, node type), holds a reference on the module so that
+//! it cannot be unloaded meanwhile, and hands it to the next bind of the same
+//! device, whose `state` then shows where the blocks are and whose unplug
+//! removes them.
+//!
+//! Lock order: a device's `hotplug` mutex, then the driver's `stranded`
+//! mutex; and the memory-hotplug locks the core takes inside add/remove. The
+//! device hotplug lock is never held here.
 
 use kernel::{
     debugfs::Dir,
@@ -16,12 +24,14 @@ use kernel::{
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex,
-    }, //
+    },
+    ThisModule, //
 };
 
 use crate::{
     dax::{self, DaxDevice},
-    hotplug::{self, Mapping, MemoryGroup, Range},
+    hotplug::{self, Mapping, MemoryGroup, OnlineZones, Range},
+    module_ref::ModuleRef,
     resource::ResourceName,
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
@@ -41,20 +51,86 @@ pub(crate) struct KmemDriver {
     memory_types: MemoryTypes,
     /// The debugfs directory `kmem`, holding one directory per bound device.
     debugfs: Dir,
+    /// The module, referenced while memory is kept in `stranded`.
+    module: &'static ThisModule,
+    /// Memory that unbinds left online, kept for the devices' next bind.
+    /// Each entry holds a reference on the module, so this is empty when the
+    /// driver is dropped.
+    #[pin]
+    stranded: Mutex<KVec<Stranded>>,
 }
 
 impl KmemDriver {
     /// Creates the driver's shared state.
-    pub(crate) fn new() -> impl PinInit<Self, Error> {
+    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             hotplug_name: ResourceName::new(c"System RAM (kmem)")?,
             memory_types <- MemoryTypes::new(),
             debugfs: Dir::new(c"kmem"),
+            module,
+            stranded <- new_mutex!(KVec::new()),
         })
+    }
+
+    /// Takes the memory an earlier unbind of `dax` left online, if its ranges
+    /// are still `dax`'s (same name, same block-aligned ranges).
+    fn take_stranded(&self, dax: &DaxDevice) -> Option<Hotplug> {
+        let mut stranded = self.stranded.lock();
+        let i = stranded.iter().position(|s| s.is_of(dax))?;
+        let Stranded { hotplug, .. } = stranded.remove(i).ok()?;
+        // The reference on the module is dropped here, in a probe, which the
+        // module's unload waits for.
+        Some(hotplug)
+    }
+
+    /// Keeps `hotplug`, which an unbind of the device named `name` left
+    /// online, for the device's next bind; gives it back if the module is
+    /// being unloaded or memory is short.
+    fn keep_stranded(&self, name: &Arc<ResourceName>, hotplug: Hotplug) -> Result<(), Hotplug> {
+        let Some(module) = ModuleRef::try_get(self.module) else {
+            return Err(hotplug);
+        };
+        let mut stranded = self.stranded.lock();
+        if stranded.reserve(1, GFP_KERNEL).is_err() {
+            return Err(hotplug);
+        }
+        stranded
+            .push_within_capacity(Stranded {
+                name: name.clone(),
+                hotplug,
+                _module: module,
+            })
+            .map_err(|e| e.0.hotplug)
+    }
+}
+
+/// Memory an unbind left online, kept by the driver.
+struct Stranded {
+    /// The device's name.
+    name: Arc<ResourceName>,
+    /// The reservations, added memory, memory group and node type.
+    hotplug: Hotplug,
+    /// Keeps the module, and with it this memory's owner, loaded.
+    _module: ModuleRef,
+}
+
+impl Stranded {
+    /// Returns whether this is memory of `dax`: its name, and each kept range
+    /// still the block-aligned range of the same index.
+    fn is_of(&self, dax: &DaxDevice) -> bool {
+        let block = hotplug::block_size();
+        self.name.is(dax.as_dev().name())
+            && self.hotplug.mappings.len() == dax.nr_range()
+            && self.hotplug.mappings.iter().enumerate().all(|(i, slot)| {
+                slot.as_ref().is_none_or(|m| {
+                    dax.range(i).and_then(|r| r.align_to_blocks(block)) == Some(m.range())
+                })
+            })
     }
 }
 
 /// What a bound device owns, in the order it is released.
+#[derive(Default)]
 struct Hotplug {
     /// One slot per range of the device (C: `data->res[]`): empty when the
     /// range is not reserved.
@@ -64,6 +140,34 @@ struct Hotplug {
     group: Option<MemoryGroup>,
     /// The node's memory type; `None` once cleared or leaked.
     node_type: Option<NodeMemoryType>,
+}
+
+impl Hotplug {
+    /// Returns the state of memory taken over from an earlier unbind: where
+    /// its online blocks are.
+    fn adopted_state(&self) -> State {
+        let zones = self
+            .mappings
+            .iter()
+            .flatten()
+            .fold(OnlineZones::default(), |z, m| z.merge(m.online_zones()));
+        state::adopted(zones.kernel, zones.movable)
+    }
+
+    /// Leaks everything: for memory left online when the driver cannot keep
+    /// it (C: "stuck online until reboot").
+    fn leak(&mut self) {
+        // Live resources and memory blocks point at these.
+        for mapping in self.mappings.iter_mut().filter_map(Option::take) {
+            mapping.leak();
+        }
+        if let Some(group) = self.group.take() {
+            group.leak();
+        }
+        if let Some(node_type) = self.node_type.take() {
+            node_type.leak();
+        }
+    }
 }
 
 /// A device bound to kmem (C: `struct dax_kmem_data`).
@@ -130,31 +234,39 @@ impl dax::Driver for KmemDriver {
             dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
         }
 
-        let node_type = NodeMemoryType::init(node, mtype);
-        let mut mappings = KVec::with_capacity(dax.nr_range(), GFP_KERNEL)?;
-        for _ in 0..dax.nr_range() {
-            mappings.push(None, GFP_KERNEL)?;
-        }
-        let res_name = ResourceName::new(dev.name())?;
-        let group = MemoryGroup::register_static(node, total_len)?;
         let data = KBox::pin_init(
             try_pin_init!(KmemDevice {
                 view <- DeviceView::new(&self.debugfs, dev.name(), Ranges(aligned_ranges)),
-                hotplug <- new_mutex!(Hotplug {
-                    mappings,
-                    group: Some(group),
-                    node_type: Some(node_type),
-                }),
+                hotplug <- new_mutex!(Hotplug::default()),
                 state: Atomic::new(State::Unplugged.to_raw()),
-                res_name,
+                res_name: ResourceName::new(dev.name())?,
                 hotplug_name: self.hotplug_name.clone(),
             }),
             GFP_KERNEL,
         )?;
 
-        // On error, dropping `data` releases the reservations, the group and
-        // the node's memory type, in that order.
-        data.plug(dax, &mut data.hotplug.lock(), online)?;
+        let mut hp = data.hotplug.lock();
+        if let Some(kept) = self.take_stranded(dax) {
+            *hp = kept;
+            let state = hp.adopted_state();
+            data.set_state(state);
+            dev_info!(
+                dev,
+                "took over the memory an earlier unbind left online: {}\n",
+                state.name()
+            );
+        } else {
+            hp.node_type = Some(NodeMemoryType::init(node, mtype));
+            hp.mappings = KVec::with_capacity(dax.nr_range(), GFP_KERNEL)?;
+            for _ in 0..dax.nr_range() {
+                hp.mappings.push(None, GFP_KERNEL)?;
+            }
+            hp.group = Some(MemoryGroup::register_static(node, total_len)?);
+            // On error, dropping `data` releases the reservations, the group
+            // and the node's memory type, in that order.
+            data.plug(dax, &mut hp, online)?;
+        }
+        drop(hp);
         Ok(data)
     }
 
@@ -181,15 +293,14 @@ impl dax::Driver for KmemDriver {
         }
         if stuck {
             dev_err!(dev, "Hotplug regions stuck online until reboot\n");
-            // Live resources and memory blocks point at these.
-            for mapping in hp.mappings.iter_mut().filter_map(Option::take) {
-                mapping.leak();
-            }
-            if let Some(group) = hp.group.take() {
-                group.leak();
-            }
-            if let Some(node_type) = hp.node_type.take() {
-                node_type.leak();
+            let kept = core::mem::take(&mut *hp);
+            match self.keep_stranded(&data.res_name, kept) {
+                Ok(()) => dev_warn!(
+                    dev,
+                    "kmem keeps the memory left online: bind {} to kmem again, then write unplugged to its state, to remove it; kmem cannot be unloaded until then\n",
+                    dev.name()
+                ),
+                Err(mut kept) => kept.leak(),
             }
             return;
         }

@@ -209,6 +209,26 @@ impl AddedMemory {
     }
 }
 
+/// Whether any online block is in ZONE_MOVABLE, and whether any is in a
+/// kernel zone.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub(crate) struct OnlineZones {
+    /// Some block is online outside ZONE_MOVABLE.
+    pub(crate) kernel: bool,
+    /// Some block is online in ZONE_MOVABLE.
+    pub(crate) movable: bool,
+}
+
+impl OnlineZones {
+    /// Merges the zones of another range.
+    pub(crate) fn merge(self, other: Self) -> Self {
+        Self {
+            kernel: self.kernel || other.kernel,
+            movable: self.movable || other.movable,
+        }
+    }
+}
+
 /// One range of a device: its parent reservation and, once added, the memory
 /// beneath it (C: `data->res[i]` and the memory added under it).
 ///
@@ -270,6 +290,38 @@ impl Mapping {
             }
         }
         Ok(())
+    }
+
+    /// Returns which zones the online blocks of the added memory are in.
+    pub(crate) fn online_zones(&self) -> OnlineZones {
+        let mut zones = OnlineZones::default();
+        if !self.is_added() {
+            return zones;
+        }
+        let page = PAGE_SIZE as u64;
+        let block_pages = block_size() / page;
+        let (first, end) = (self.range.start() / page, self.range.end() / page + 1);
+        // A block is onlined into one zone as a whole: its first page tells.
+        for pfn in (first..end).step_by(block_pages.max(1) as usize) {
+            let Ok(pfn) = c_ulong::try_from(pfn) else {
+                break;
+            };
+            // SAFETY: A lookup without preconditions; it returns null unless
+            // the page is online, and an online page's `struct page` stays
+            // valid while its memory is added, which `self` guarantees.
+            let page = unsafe { kb::pfn_to_online_page(pfn) };
+            if page.is_null() {
+                continue;
+            }
+            // SAFETY: `page` is a valid, initialised `struct page` (above).
+            let zone = unsafe { bindings::kmem_shim_page_zonenum(page) };
+            if zone == kb::zone_type_ZONE_MOVABLE {
+                zones.movable = true;
+            } else {
+                zones.kernel = true;
+            }
+        }
+        zones
     }
 
     /// Leaves the memory added and the reservation held forever, names

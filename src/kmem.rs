@@ -13,6 +13,7 @@ mod bindings;
 mod dax;
 mod driver;
 mod hotplug;
+mod module_ref;
 mod resource;
 mod state;
 mod tiers;
@@ -42,7 +43,7 @@ struct KmemModule {
 impl kernel::InPlaceModule for KmemModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            registration <- dax::Registration::new(driver::KmemDriver::new(), c"kmem", module),
+            registration <- dax::Registration::new(driver::KmemDriver::new(module), c"kmem", module),
         })
     }
 }

@@ -2,7 +2,8 @@
 /*
  * kmem-rs C shim: the daxX.Y/state attribute group. DEVICE_ATTR_RW() and
  * ATTRIBUTE_GROUPS() are macros that build static tables; the show/store
- * callbacks forward to Rust unchanged.
+ * callbacks forward to Rust unchanged. And page_zonenum(), a static inline,
+ * as a function.
  */
 #include "kmem_shim.h"
 
@@ -29,4 +30,9 @@ ATTRIBUTE_GROUPS(dev_dax_kmem);
 const struct attribute_group **kmem_shim_dev_groups(void)
 {
 	return dev_dax_kmem_groups;
+}
+
+enum zone_type kmem_shim_page_zonenum(const struct page *page)
+{
+	return page_zonenum(page);
 }

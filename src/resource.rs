@@ -62,6 +62,11 @@ impl ResourceName {
         Ok(Arc::new(Self { buf }, GFP_KERNEL)?)
     }
 
+    /// Returns whether this is `name`.
+    pub(crate) fn is(&self, name: &CStr) -> bool {
+        self.buf.starts_with(name.to_bytes_with_nul())
+    }
+
     /// Returns the C string pointer a resource can keep.
     pub(crate) fn as_char_ptr(&self) -> *const c_char {
         self.buf.as_ptr().cast()

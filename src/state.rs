@@ -100,6 +100,23 @@ fn sysfs_streq(buf: &[u8], name: &str) -> bool {
     buf == name || buf.strip_suffix(b"\n") == Some(name)
 }
 
+/// Returns the state of memory a bind takes over from an earlier unbind,
+/// from where its online blocks are: `kernel` if some block is online outside
+/// ZONE_MOVABLE, `movable` if some is in it.
+///
+/// Only ZONE_MOVABLE is `online_movable` and only kernel zones are
+/// `online_kernel`; both make `online`, the type that lets the kernel choose.
+/// No online block at all is `offline`, never `unplugged`: the memory is still
+/// added, and a write of `unplugged` must remove it.
+pub(crate) fn adopted(kernel: bool, movable: bool) -> State {
+    match (kernel, movable) {
+        (false, false) => State::Offline,
+        (false, true) => State::OnlineMovable,
+        (true, false) => State::OnlineKernel,
+        (true, true) => State::Online,
+    }
+}
+
 /// Parses a write to `state` (C: `dax_kmem_parse_state()`).
 ///
 /// "offline" is refused: it is not useful and creates race conditions.
@@ -189,7 +206,7 @@ pub(crate) unsafe extern "C" fn kmem_rs_state_store(
 
 #[kunit_tests(kmem_rs_state)]
 mod tests {
-    use super::{parse, transition, State, Transition};
+    use super::{adopted, parse, transition, State, Transition};
     use kernel::prelude::*;
 
     #[test]
@@ -225,6 +242,21 @@ mod tests {
         assert_eq!(transition(OnlineMovable, OnlineKernel), Transition::Busy);
         assert_eq!(transition(Offline, Online), Transition::Busy);
         assert_eq!(transition(Unplugged, Online), Transition::Plug(Online));
+    }
+
+    #[test]
+    fn adopted_memory_reads_as_its_zones() {
+        assert_eq!(adopted(false, true), State::OnlineMovable);
+        assert_eq!(adopted(true, false), State::OnlineKernel);
+        assert_eq!(adopted(true, true), State::Online);
+        assert_eq!(adopted(false, false), State::Offline);
+        // Adopted memory is added, so a write of `unplugged` removes it.
+        for (k, m) in [(false, false), (false, true), (true, false), (true, true)] {
+            assert_eq!(
+                transition(adopted(k, m), State::Unplugged),
+                Transition::Unplug
+            );
+        }
     }
 
     #[test]
