@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # After an unbind left memory "stuck online until reboot" (the last subtest
-# of the kernel's dax-kmem-hotplug.sh), the module unloads, and the leaked
-# resources keep their names: /proc/iomem still shows "daxX.Y" and
-# "System RAM (kmem)" and reading it touches no freed memory (KASAN would
-# report it).
+# of the kernel's dax-kmem-hotplug.sh), reading /proc/iomem touches no freed
+# memory (KASAN would report it), and:
+#  - the C kmem unloads, and the leaked resources keep their names:
+#    /proc/iomem still shows "daxX.Y" and "System RAM (kmem)";
+#  - ours refuses to unload while it keeps that memory; binding the device
+#    again takes the memory over, `unplugged` removes it, and then the module
+#    unloads with no "System RAM (kmem)" left.
 #   after_stuck.sh rust|c
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 WHICH=${1:-rust}
+DRV=$DAX_DRIVERS/kmem
 
 ktap_print_header
 paths=$(iomem_paths)
@@ -15,12 +19,32 @@ if ! grep -q '/System RAM (kmem)$' <<<"$paths" && ! grep -q '^[^ ]* dax[0-9.]*/S
 	ktap_skip_all "no memory stuck online (run after dax_kselftest.sh)"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 4
 stuck=$(grep -E '(^[^ ]* |/)dax[0-9]+\.[0-9]+/System RAM \(kmem\)$' <<<"$paths" | head -n1)
+if [ "$WHICH" = c ]; then
+	ktap_set_plan 4
+	check "memory is stuck online: ${stuck}" test -n "$stuck"
+	expect_eq "rmmod kmem ($WHICH) succeeds" ok "$(rmmod kmem 2>&1 && echo ok)"
+	after=$(iomem_paths)
+	check "the leaked parent and System RAM (kmem) names are intact after rmmod" \
+		grep -qxF "$stuck" <<<"$after"
+	check "/proc/iomem is unchanged by the unload" test "$paths" = "$after"
+	ktap_finished
+fi
+
+ktap_set_plan 8
 check "memory is stuck online: ${stuck}" test -n "$stuck"
-expect_eq "rmmod kmem ($WHICH) succeeds" ok "$(rmmod kmem 2>&1 && echo ok)"
-after=$(iomem_paths)
-check "the leaked parent and System RAM (kmem) names are intact after rmmod" \
-	grep -qxF "$stuck" <<<"$after"
-check "/proc/iomem is unchanged by the unload" test "$paths" = "$after"
+dev=$(grep -oE 'dax[0-9]+\.[0-9]+/System RAM \(kmem\)$' <<<"$stuck")
+dev=${dev%%/*}
+check "rmmod kmem ($WHICH) is refused while it keeps the memory" bash -c '! rmmod kmem 2>/dev/null'
+check "/proc/iomem is unchanged by the refused unload" test "$paths" = "$(iomem_paths)"
+[ -z "$(driver_of "$dev")" ] || write_errno "$DAX_DRIVERS/$(driver_of "$dev")/unbind" "$dev" >/dev/null
+write_errno $DRV/new_id "$dev" >/dev/null
+[ "$(driver_of "$dev")" = kmem ] || write_errno $DRV/bind "$dev" >/dev/null
+expect_eq "binding $dev again takes the memory over" kmem "$(driver_of "$dev")"
+expect_eq "its state shows the blocks online" online_movable "$(cat "$DAX_BASE/$dev/state")"
+expect_eq "unplugged removes the memory" ok "$(write_errno "$DAX_BASE/$dev/state" unplugged)"
+write_errno $DRV/unbind "$dev" >/dev/null
+write_errno $DRV/remove_id "$dev" >/dev/null
+check "no System RAM (kmem) is left" bash -c '! grep -q "System RAM (kmem)" /proc/iomem'
+expect_eq "rmmod kmem ($WHICH) then succeeds" ok "$(rmmod kmem 2>&1 && echo ok)"
 ktap_finished
