@@ -9,7 +9,7 @@
 #   data_integrity.sh rust|c [MIB]
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 WHICH=${1:-rust}
-MIB=${2:-512}
+MIB=${2:-256}
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
 

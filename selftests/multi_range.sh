@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Multi-range devices on a dynamic (hmem) dax region, carved with daxctl:
-#  - a device of two discontiguous, block-aligned 512 MiB ranges gets two
+#  - a device of two discontiguous, block-aligned 256 MiB ranges gets two
 #    daxX.Y / "System RAM (kmem)" pairs and is removed cleanly;
 #  - a device whose second range is smaller than a memory block keeps the
 #    first, says "mappingN: ... too small after alignment" and "DAX region
@@ -53,9 +53,9 @@ expect_eq "unbind the seed" ok "$(write_errno $DAX_DRIVERS/kmem/unbind dax0.0)"
 expect_eq "free the seed's memory" ok "$(write_errno $DAX_BASE/dax0.0/size 0)"
 
 # Two discontiguous, block-aligned ranges.
-a=$(dax_create 512M) b=$(dax_create 512M) c=$(dax_create 512M)
+a=$(dax_create 256M) b=$(dax_create 256M) c=$(dax_create 256M)
 dax_destroy "$a"; dax_destroy "$c"
-m=$(dax_create 1G)
+m=$(dax_create 512M)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 want=$(want_pairs "$m")
 expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
@@ -63,16 +63,16 @@ expect_eq "/proc/iomem: a $m / System RAM (kmem) pair per range" "$want" "$(pair
 mt0=$(memtotal_kb)
 write_errno $DAX_BASE/$m/state unplugged >/dev/null
 expect_eq "online_movable" ok "$(write_errno $DAX_BASE/$m/state online_movable)"
-expect_eq "MemTotal grows by both ranges" $(( 1024 * 1024 )) $(( $(memtotal_kb) - mt0 ))
+expect_eq "MemTotal grows by both ranges" $(( 512 * 1024 )) $(( $(memtotal_kb) - mt0 ))
 expect_eq "unplug both ranges at once" ok "$(write_errno $DAX_BASE/$m/state unplugged)"
 expect_eq "no pair left after unplug" "" "$(pairs "$m")"
 expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
 dax_destroy "$m"; dax_destroy "$b"
 
-# A second range smaller than a block: [4G, 4.5G) and a 64 MiB piece.
-a=$(dax_create 512M) b=$(dax_create 64M) c=$(dax_create 64M) d=$(dax_create 64M)
+# A second range smaller than a block: [4G, 4.25G) and a 64 MiB piece.
+a=$(dax_create 256M) b=$(dax_create 64M) c=$(dax_create 64M) d=$(dax_create 64M)
 dax_destroy "$a"; dax_destroy "$c"
-m=$(dax_create 576M)
+m=$(dax_create 320M)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 read -r s2 e2 < <(dax_ranges "$m" | tail -n1)
 dmesg -c >/dev/null
