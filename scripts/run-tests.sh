@@ -95,8 +95,11 @@ run_session() {
 	local start
 	start=$(date +%s)
 	rc=0
+	# The guest's own hung-task detector catches a hang within minutes;
+	# the time-out only stops a guest that stays busy. TCG guests slow
+	# down by a factor of two or more when the host is loaded.
 	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --script "$script" \
-		--log "$log" >/dev/null || rc=$?
+		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
 	count_log "$name" "$log" "$rc" >"$file"
 	log "session $name: exit $rc after $(( $(date +%s) - start )) s;" \
