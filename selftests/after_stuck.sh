@@ -37,9 +37,8 @@ dev=$(grep -oE 'dax[0-9]+\.[0-9]+/System RAM \(kmem\)$' <<<"$stuck")
 dev=${dev%%/*}
 check "rmmod kmem ($WHICH) is refused while it keeps the memory" bash -c '! rmmod kmem 2>/dev/null'
 check "/proc/iomem is unchanged by the refused unload" test "$paths" = "$(iomem_paths)"
-[ -z "$(driver_of "$dev")" ] || write_errno "$DAX_DRIVERS/$(driver_of "$dev")/unbind" "$dev" >/dev/null
-write_errno $DRV/new_id "$dev" >/dev/null
-[ "$(driver_of "$dev")" = kmem ] || write_errno $DRV/bind "$dev" >/dev/null
+unbind_any "$dev"
+to_kmem "$dev" >/dev/null
 expect_eq "binding $dev again takes the memory over" kmem "$(driver_of "$dev")"
 expect_eq "its state shows the blocks online" online_movable "$(cat "$DAX_BASE/$dev/state")"
 expect_eq "unplugged removes the memory" ok "$(write_errno "$DAX_BASE/$dev/state" unplugged)"

@@ -126,6 +126,14 @@ unbind_any() {
 	[ -z "$drv" ] || write_errno "$DAX_DRIVERS/$drv/unbind" "$1" >/dev/null
 }
 
+# to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
+# or, as new_id ignores a failing probe, the error of an explicit bind.
+to_kmem() {
+	[ "$(driver_of "$1")" = device_dax ] && write_errno $DAX_DRIVERS/device_dax/unbind "$1" >/dev/null
+	write_errno $DAX_DRIVERS/kmem/new_id "$1" >/dev/null
+	if [ "$(driver_of "$1")" = kmem ]; then echo ok; else write_errno $DAX_DRIVERS/kmem/bind "$1"; fi
+}
+
 # dax_create SIZE -- create a device of SIZE in dax region 0 with daxctl;
 # print its name.
 dax_create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chardev'; }

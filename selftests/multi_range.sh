@@ -15,13 +15,6 @@
 WHICH=${1:-rust}
 REGION=$DAX_BASE/dax0.0/../dax_region
 
-# to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
-# or, as new_id ignores a failing probe, the error of an explicit bind.
-to_kmem() {
-	[ "$(driver_of "$1")" = device_dax ] && write_errno $DAX_DRIVERS/device_dax/unbind "$1" >/dev/null
-	write_errno $DAX_DRIVERS/kmem/new_id "$1" >/dev/null
-	if [ "$(driver_of "$1")" = kmem ]; then echo ok; else write_errno $DAX_DRIVERS/kmem/bind "$1"; fi
-}
 # pairs DEV -- "parent-range=child-range" for each kmem pair of DEV.
 pairs() {
 	iomem_paths | awk -v d="$1" '
