@@ -25,6 +25,7 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex,
     },
+    time::{Instant, Monotonic},
     ThisModule, //
 };
 
@@ -32,11 +33,11 @@ use crate::{
     dax::{self, DaxDevice},
     hotplug::{self, Mapping, MemoryGroup, OnlineZones, Range},
     module_ref::ModuleRef,
-    resource::ResourceName,
+    resource::{ResourceName, Snapshot},
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
     units::format_size,
-    view::{DeviceView, Ranges},
+    view::{DeviceView, RangeInfo, Status, ViewData},
 };
 
 /// The driver's state shared by all devices.
@@ -129,9 +130,9 @@ impl Stranded {
     }
 }
 
-/// What a bound device owns, in the order it is released.
+/// What a bound device owns, in the order it is released, and its status.
 #[derive(Default)]
-struct Hotplug {
+pub(crate) struct Hotplug {
     /// One slot per range of the device (C: `data->res[]`): empty when the
     /// range is not reserved.
     mappings: KVec<Option<Mapping>>,
@@ -140,9 +141,31 @@ struct Hotplug {
     group: Option<MemoryGroup>,
     /// The node's memory type; `None` once cleared or leaked.
     node_type: Option<NodeMemoryType>,
+    /// What the debugfs view shows besides these objects.
+    status: Status,
 }
 
 impl Hotplug {
+    /// Returns the mapping of range `i`, if it is reserved.
+    pub(crate) fn mapping(&self, i: usize) -> Option<&Mapping> {
+        self.mappings.get(i)?.as_ref()
+    }
+
+    /// Returns the memory group id, if a group is registered.
+    pub(crate) fn group_id(&self) -> Option<i32> {
+        self.group.as_ref().map(MemoryGroup::id)
+    }
+
+    /// Returns the status the view shows.
+    pub(crate) fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Records a failure of `what`, and passes it on.
+    fn failed(&mut self, what: &'static str, e: Error) -> Error {
+        self.status.last_error = Some((e.to_errno(), what));
+        e
+    }
     /// Returns the state of memory taken over from an earlier unbind: where
     /// its online blocks are.
     fn adopted_state(&self) -> State {
@@ -177,9 +200,8 @@ pub(crate) struct KmemDevice {
     #[pin]
     view: DeviceView,
     /// Serialises state changes (C: `data->lock`) and owns the hotplugged
-    /// objects.
-    #[pin]
-    hotplug: Mutex<Hotplug>,
+    /// objects; shared with the view, which reads them under the lock.
+    hotplug: Arc<Mutex<Hotplug>>,
     /// The current state in its C encoding, written under `hotplug` and read
     /// without it, as `state_show()` reads `data->state`.
     state: Atomic<i32>,
@@ -202,18 +224,24 @@ impl dax::Driver for KmemDriver {
             return Err(EINVAL);
         }
         let online = hotplug::default_online_type();
-        let mtype = self.memory_types.find_alloc(tiers::adistance(node))?;
+        let adistance = tiers::adistance(node);
+        let mtype = self.memory_types.find_alloc(adistance)?;
 
         let block = hotplug::block_size();
         let (mut total_len, mut orig_len) = (0u64, 0u64);
-        let mut aligned_ranges = KVec::new();
+        let mut ranges = KVec::new();
         for (i, range) in dax.ranges().enumerate() {
             orig_len += range.len();
-            match range.align_to_blocks(block) {
-                Some(aligned) => {
-                    total_len += aligned.len();
-                    aligned_ranges.push((i, aligned), GFP_KERNEL)?;
-                }
+            let aligned = range.align_to_blocks(block);
+            ranges.push(
+                RangeInfo {
+                    raw: range,
+                    aligned,
+                },
+                GFP_KERNEL,
+            )?;
+            match aligned {
+                Some(aligned) => total_len += aligned.len(),
                 None => dev_info!(
                     dev,
                     "mapping{i}: {:#x}-{:#x} too small after alignment\n",
@@ -234,10 +262,18 @@ impl dax::Driver for KmemDriver {
             dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
         }
 
+        let hotplug = Arc::pin_init(new_mutex!(Hotplug::default()), GFP_KERNEL)?;
+        let view = Arc::new(
+            ViewData {
+                ranges,
+                hotplug: hotplug.clone(),
+            },
+            GFP_KERNEL,
+        )?;
         let data = KBox::pin_init(
             try_pin_init!(KmemDevice {
-                view <- DeviceView::new(&self.debugfs, dev.name(), Ranges(aligned_ranges)),
-                hotplug <- new_mutex!(Hotplug::default()),
+                view <- DeviceView::new(&self.debugfs, dev.name(), view),
+                hotplug,
                 state: Atomic::new(State::Unplugged.to_raw()),
                 res_name: ResourceName::new(dev.name())?,
                 hotplug_name: self.hotplug_name.clone(),
@@ -256,6 +292,8 @@ impl dax::Driver for KmemDriver {
                 state.name()
             );
         } else {
+            hp.status.node = node;
+            hp.status.adistance = adistance;
             hp.node_type = Some(NodeMemoryType::init(node, mtype));
             hp.mappings = KVec::with_capacity(dax.nr_range(), GFP_KERNEL)?;
             for _ in 0..dax.nr_range() {
@@ -331,13 +369,16 @@ impl KmemDevice {
             Transition::Keep => Ok(()),
             Transition::Busy => Err(EBUSY),
             Transition::Unplug => {
-                Mapping::offline_and_remove_all(&mut hp.mappings).inspect_err(|e| {
+                let start = Instant::<Monotonic>::now();
+                if let Err(e) = Mapping::offline_and_remove_all(&mut hp.mappings) {
                     dev_err!(
                         dax.as_dev(),
                         "hotremove failed, device left online: {}\n",
                         e.to_errno()
-                    )
-                })?;
+                    );
+                    return Err(hp.failed("offline and remove", e));
+                }
+                hp.status.last_remove_us = Some(start.elapsed().as_micros_ceil());
                 self.set_state(State::Unplugged);
                 Ok(())
             }
@@ -349,14 +390,19 @@ impl KmemDevice {
     /// on failure releases every reservation (C: `dax_kmem_init_resources()`,
     /// `dax_kmem_do_hotplug()` and `dax_kmem_cleanup_resources()`).
     fn plug(&self, dax: &DaxDevice, hp: &mut Hotplug, online: State) -> Result {
-        reserve(dax, &mut hp.mappings, &self.res_name)?;
+        let start = Instant::<Monotonic>::now();
+        if let Err(e) = reserve(dax, &mut hp.mappings, &self.res_name) {
+            return Err(hp.failed("reserve", e));
+        }
         let Some(group) = hp.group.as_ref() else {
             return Err(EINVAL);
         };
         if let Err(e) = add(dax, &mut hp.mappings, group, &self.hotplug_name, online) {
             hp.mappings.iter_mut().for_each(|slot| *slot = None);
-            return Err(e);
+            return Err(hp.failed("add", e));
         }
+        hp.status.memmap_on_memory = Some(dax.memmap_on_memory());
+        hp.status.last_add_us = Some(start.elapsed().as_micros_ceil());
         self.set_state(online);
         Ok(())
     }
@@ -387,7 +433,18 @@ fn reserve(
                 mapped += 1;
             }
             None => {
-                warn_range(dax.as_dev(), i, range, "could not reserve region");
+                // Beyond C: name what is in the way.
+                let snap = Snapshot::take(range);
+                if snap.conflicts().next().is_some() {
+                    dev_warn!(
+                        dax.as_dev(),
+                        "mapping{i}: {:#x}-{:#x} could not reserve region: overlaps {snap}\n",
+                        range.start(),
+                        range.end()
+                    );
+                } else {
+                    warn_range(dax.as_dev(), i, range, "could not reserve region");
+                }
                 if mapped == 0 {
                     return Err(EBUSY);
                 }

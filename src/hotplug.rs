@@ -229,6 +229,15 @@ impl OnlineZones {
     }
 }
 
+/// How many blocks of a range are online, by zone.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub(crate) struct BlockCounts {
+    /// Blocks online outside ZONE_MOVABLE.
+    pub(crate) kernel: u64,
+    /// Blocks online in ZONE_MOVABLE.
+    pub(crate) movable: u64,
+}
+
 /// One range of a device: its parent reservation and, once added, the memory
 /// beneath it (C: `data->res[i]` and the memory added under it).
 ///
@@ -294,9 +303,19 @@ impl Mapping {
 
     /// Returns which zones the online blocks of the added memory are in.
     pub(crate) fn online_zones(&self) -> OnlineZones {
-        let mut zones = OnlineZones::default();
+        let c = self.count_blocks();
+        OnlineZones {
+            kernel: c.kernel > 0,
+            movable: c.movable > 0,
+        }
+    }
+
+    /// Counts the online blocks of the added memory by zone; none if the
+    /// memory is not added.
+    pub(crate) fn count_blocks(&self) -> BlockCounts {
+        let mut counts = BlockCounts::default();
         if !self.is_added() {
-            return zones;
+            return counts;
         }
         let page = PAGE_SIZE as u64;
         let block_pages = block_size() / page;
@@ -316,12 +335,12 @@ impl Mapping {
             // SAFETY: `page` is a valid, initialised `struct page` (above).
             let zone = unsafe { bindings::kmem_shim_page_zonenum(page) };
             if zone == kb::zone_type_ZONE_MOVABLE {
-                zones.movable = true;
+                counts.movable += 1;
             } else {
-                zones.kernel = true;
+                counts.kernel += 1;
             }
         }
-        zones
+        counts
     }
 
     /// Leaves the memory added and the reservation held forever, names

@@ -20,6 +20,7 @@ use core::ptr::NonNull;
 use kernel::{
     bindings as kb,
     ffi::{c_char, c_int, c_ulong, c_void},
+    fmt,
     page::PAGE_SIZE,
     prelude::*,
     str::CStr,
@@ -206,4 +207,345 @@ pub(crate) fn system_ram_intersection(range: Range) -> &'static str {
         Ok(kb::REGION_MIXED) => "mixed",
         _ => "invalid",
     }
+}
+
+/// Most resources a [`Snapshot`] holds; further ones are only counted.
+const SNAPSHOT_LEN: usize = 12;
+
+/// How deep below the resource the range lies in a [`Snapshot`] descends.
+const SNAPSHOT_DEPTH: u32 = 6;
+
+/// One resource of the iomem tree, copied while the tree was locked.
+#[derive(Clone, Copy)]
+pub(crate) struct ResourceInfo {
+    /// First byte.
+    pub(crate) start: u64,
+    /// Last byte.
+    pub(crate) end: u64,
+    /// `IORESOURCE_*` flags.
+    pub(crate) flags: c_ulong,
+    /// `IORES_DESC_*` descriptor.
+    pub(crate) desc: c_ulong,
+    /// Level in the tree: 0 for a child of `iomem_resource`, as the
+    /// indentation of `/proc/iomem` counts.
+    pub(crate) depth: u32,
+    /// Whether it holds the whole range the snapshot was taken of.
+    pub(crate) contains: bool,
+    /// The name, cut to fit, then NUL bytes.
+    name: [u8; NAME_LEN],
+}
+
+impl ResourceInfo {
+    /// An empty slot.
+    const EMPTY: Self = Self {
+        start: 0,
+        end: 0,
+        flags: 0,
+        desc: 0,
+        depth: 0,
+        contains: false,
+        name: [0; NAME_LEN],
+    };
+
+    /// Returns the name (up to its first 31 bytes, cut at a character).
+    pub(crate) fn name(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+        let bytes = &self.name[..len];
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            // Cut inside a character: keep what is valid.
+            Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+        }
+    }
+
+    /// Returns whether the resource is BUSY (nothing can be requested in it).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.flags & kb::IORESOURCE_BUSY as c_ulong != 0
+    }
+
+    /// Returns whether it is System RAM (`IORESOURCE_SYSRAM`).
+    pub(crate) fn is_system_ram(&self) -> bool {
+        self.flags & kb::IORESOURCE_SYSRAM as c_ulong != 0
+    }
+
+    /// Returns whether it is driver-managed System RAM.
+    pub(crate) fn is_driver_managed(&self) -> bool {
+        self.flags & kb::IORESOURCE_SYSRAM_DRIVER_MANAGED as c_ulong != 0
+    }
+
+    /// Returns whether it is device-private memory.
+    pub(crate) fn is_device_private(&self) -> bool {
+        self.desc == kb::IORES_DESC_DEVICE_PRIVATE_MEMORY as c_ulong
+    }
+}
+
+/// The resources of the iomem tree that contain or overlap a range, copied
+/// in one pass with the tree locked, in `/proc/iomem` order.
+///
+/// First come the resources holding the whole range, outermost first: the
+/// path `__request_region()` descends. Then everything beneath the last of
+/// them that overlaps the range, depth first.
+pub(crate) struct Snapshot {
+    /// The range.
+    range: Range,
+    /// The resources found, `len` of them.
+    items: [ResourceInfo; SNAPSHOT_LEN],
+    /// How many of `items` are filled.
+    len: usize,
+    /// How many more were found than `items` holds.
+    more: usize,
+    /// Whether the tree could be read at all.
+    complete: bool,
+}
+
+impl Snapshot {
+    /// Copies the resources at `range` from the iomem tree.
+    pub(crate) fn take(range: Range) -> Self {
+        let mut snap = Self {
+            range,
+            items: [ResourceInfo::EMPTY; SNAPSHOT_LEN],
+            len: 0,
+            more: 0,
+            complete: false,
+        };
+        let complete = with_iomem_locked(&mut |tree| snap.collect(tree));
+        snap.complete = complete;
+        snap
+    }
+
+    /// Returns the resources copied.
+    pub(crate) fn items(&self) -> &[ResourceInfo] {
+        &self.items[..self.len]
+    }
+
+    /// Returns how many resources were found but not copied.
+    pub(crate) fn more(&self) -> usize {
+        self.more
+    }
+
+    /// Returns whether the tree was read.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Returns the resources a request of the range runs into, the way
+    /// `__request_region()` descends: the first BUSY resource holding the
+    /// whole range, else every resource overlapping it at the level where
+    /// the descent stops.
+    pub(crate) fn conflicts(&self) -> impl Iterator<Item = &ResourceInfo> {
+        let path = self.items().iter().take_while(|r| r.contains);
+        let level = u32::try_from(path.clone().count()).unwrap_or(u32::MAX);
+        let busy = path.clone().find(|r| r.is_busy()).map(|r| r.depth);
+        self.items().iter().filter(move |r| match busy {
+            Some(depth) => r.contains && r.depth == depth,
+            None => !r.contains && r.depth == level,
+        })
+    }
+
+    /// Records one resource.
+    fn push(&mut self, res: ResourceRef<'_>, depth: u32, contains: bool) {
+        let Some(slot) = self.items.get_mut(self.len) else {
+            self.more += 1;
+            return;
+        };
+        let r = res.0;
+        *slot = ResourceInfo {
+            start: r.start,
+            end: r.end,
+            flags: r.flags,
+            desc: r.desc,
+            depth,
+            contains,
+            name: res.name(),
+        };
+        self.len += 1;
+    }
+
+    /// Walks the locked tree (see the type's documentation).
+    fn collect(&mut self, tree: &LockedTree<'_>) {
+        let (start, end) = (self.range.start(), self.range.end());
+        let mut parent = tree.root();
+        let mut depth = 0;
+        // Siblings are sorted and never overlap: at most one child holds the
+        // whole range.
+        while let Some(c) = tree
+            .children(parent)
+            .take_while(|c| c.0.start <= end)
+            .find(|c| c.0.end >= start)
+            .filter(|c| c.0.start <= start && c.0.end >= end)
+        {
+            self.push(c, depth, true);
+            parent = c;
+            depth += 1;
+        }
+        self.collect_below(tree, parent, depth);
+    }
+
+    /// Records every resource beneath `parent` overlapping the range.
+    fn collect_below(&mut self, tree: &LockedTree<'_>, parent: ResourceRef<'_>, depth: u32) {
+        if depth >= SNAPSHOT_DEPTH {
+            return;
+        }
+        let (start, end) = (self.range.start(), self.range.end());
+        for c in tree
+            .children(parent)
+            .take_while(|c| c.0.start <= end)
+            .filter(|c| c.0.end >= start)
+        {
+            self.push(c, depth, false);
+            self.collect_below(tree, c, depth + 1);
+        }
+    }
+}
+
+impl fmt::Display for Snapshot {
+    /// Writes the conflicts: `[mem START-END] 'NAME' (busy, System RAM)`,
+    /// comma separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.conflicts().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "[mem {:#x}-{:#x}] '{}' (", r.start, r.end, r.name())?;
+            let mut sep = "";
+            for (yes, what) in [
+                (r.is_busy(), "busy"),
+                (r.is_system_ram(), "System RAM"),
+                (r.is_device_private(), "device-private"),
+                (!r.is_busy() && !r.contains, "straddles the range"),
+            ] {
+                if yes {
+                    write!(f, "{sep}{what}")?;
+                    sep = ", ";
+                }
+            }
+            f.write_str(")")?;
+        }
+        if self.more > 0 {
+            write!(f, " and {} more", self.more)?;
+        }
+        Ok(())
+    }
+}
+
+/// A resource of the locked iomem tree.
+///
+/// # Invariants
+///
+/// The tree is locked for as long as `'a`.
+#[derive(Clone, Copy)]
+struct ResourceRef<'a>(&'a kb::resource);
+
+impl ResourceRef<'_> {
+    /// Copies the name, cut to `NAME_LEN - 1` bytes.
+    fn name(&self) -> [u8; NAME_LEN] {
+        let mut buf = [0u8; NAME_LEN];
+        if self.0.name.is_null() {
+            return buf;
+        }
+        // SAFETY: A resource's name is a NUL-terminated string that lives as
+        // long as the resource is in the tree, which it is while locked.
+        let name = unsafe { CStr::from_char_ptr(self.0.name) }.to_bytes();
+        let len = name.len().min(NAME_LEN - 1);
+        buf[..len].copy_from_slice(&name[..len]);
+        buf
+    }
+}
+
+/// The iomem tree, locked for `'a`.
+struct LockedTree<'a> {
+    /// `iomem_resource`.
+    root: ResourceRef<'a>,
+}
+
+impl<'a> LockedTree<'a> {
+    /// Returns the root, `iomem_resource`.
+    fn root(&self) -> ResourceRef<'a> {
+        self.root
+    }
+
+    /// Returns the children of `parent`, in address order.
+    fn children(&self, parent: ResourceRef<'a>) -> impl Iterator<Item = ResourceRef<'a>> + Clone {
+        let first = parent.0.child;
+        core::iter::successors(
+            // SAFETY: Children of a resource in the locked tree are in the
+            // tree too, and stay valid while it is locked.
+            unsafe { first.as_ref() }.map(ResourceRef),
+            // SAFETY: As above, for siblings.
+            |r| unsafe { r.0.sibling.as_ref() }.map(ResourceRef),
+        )
+    }
+}
+
+/// Runs `f` on the iomem tree with `resource_lock` held; returns whether it
+/// ran. `f` must not sleep.
+///
+/// The kernel exports neither `resource_lock` nor a walker that hands out the
+/// resources themselves (`walk_iomem_res_desc()` passes nameless copies).
+/// `allocate_resource()` calls its `alignf` callback with `resource_lock`
+/// held for writing (kernel/resource.c), so `f` runs from there. The
+/// allocation is asked of a private, empty root holding the single address
+/// 0, and the callback answers an address outside it, so the allocation
+/// fails and nothing is ever inserted in any tree.
+fn with_iomem_locked(f: &mut dyn FnMut(&LockedTree<'_>)) -> bool {
+    /// What the callback needs: the closure, and whether it ran.
+    struct Call<'f> {
+        f: &'f mut dyn FnMut(&LockedTree<'_>),
+        ran: bool,
+    }
+
+    /// The `alignf` callback.
+    ///
+    /// # Safety
+    ///
+    /// `data` points to a `Call`; `resource_lock` is held.
+    unsafe extern "C" fn alignf(
+        data: *mut c_void,
+        _avail: *const kb::resource,
+        _empty: *const kb::resource,
+        _size: kb::resource_size_t,
+        _align: kb::resource_size_t,
+    ) -> kb::resource_size_t {
+        // SAFETY: `data` is the `Call` passed to `allocate_resource` below,
+        // which is not otherwise used during the call.
+        let call = unsafe { &mut *data.cast::<Call<'_>>() };
+        // SAFETY: `iomem_resource` is the static root of the tree, which
+        // nobody writes while `resource_lock` is held.
+        if let Some(root) = unsafe { (&raw const kb::iomem_resource).as_ref() } {
+            // INVARIANT: `resource_lock` is held for as long as this call.
+            (call.f)(&LockedTree {
+                root: ResourceRef(root),
+            });
+            call.ran = true;
+        }
+        // Outside the root's only address: nothing is allocated.
+        1
+    }
+
+    // SAFETY: All-zero is a valid `struct resource`: no name, no links.
+    let mut root: kb::resource = unsafe { core::mem::zeroed() };
+    // SAFETY: As above.
+    let mut new: kb::resource = unsafe { core::mem::zeroed() };
+    // The root spans address 0 only; both have no flags, so that no
+    // architecture trims the space (`arch_remove_reservations()`).
+    root.end = 0;
+    let mut call = Call { f, ran: false };
+    // SAFETY: `root` and `new` are valid and private: `root` has no children
+    // and `new` no parent, so the call only searches `root` and calls
+    // `alignf` once with `call`, which outlives the call. `alignf` returns
+    // an address outside `root`, so nothing is inserted and `-EBUSY` is the
+    // expected result.
+    unsafe {
+        kb::allocate_resource(
+            &mut root,
+            &mut new,
+            1,
+            0,
+            kb::resource_size_t::MAX,
+            1,
+            Some(alignf),
+            (&raw mut call).cast(),
+        )
+    };
+    call.ran
 }
