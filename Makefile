@@ -4,7 +4,8 @@
 #
 #   make            build kmem.ko against the cached debug kernel (built on first use)
 #   make check      set up, build, boot the guest, run every test (debug kernel)
-#   make progs      build the guest's static test programs (build/selftests)
+#   make progs      build the guest's static test programs and the test-only
+#                   module kmem_test_claim.ko (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
 #   make demo       bind dax0.0 to our driver in a guest and show what changes
 #   make CLIPPY=1   build with clippy
@@ -43,6 +44,9 @@ module: kernel
 progs: kernel
 	@$(MAKE) --no-print-directory -C selftests OUT=$(CURDIR)/build/selftests \
 		KSFT_INC=$$(cat $${KMEM_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kmem-rs}/src/current)/tools/testing/selftests
+	@mkdir -p $(CURDIR)/build/claim-$(FLAVOR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/claim MO=$(CURDIR)/build/claim-$(FLAVOR) LLVM=$(LLVM) modules
+	@cp $(CURDIR)/build/claim-$(FLAVOR)/kmem_test_claim.ko $(CURDIR)/build/selftests/
 
 check:
 	scripts/run-tests.sh --flavor debug

@@ -150,10 +150,7 @@ if [ "$WHICH" = rust ] && [ "$drv" != kmem ] && [ "$kids" -gt 0 ]; then
 fi
 if [ "$drv" = kmem ]; then
 	# A block in a kernel zone may hold a kernel allocation for a moment.
-	for try in 1 2 3 4; do
-		[ "$(write_errno "$DAX_BASE/$m/state" unplugged)" = ok ] && break
-		sleep 1
-	done
+	unplug "$m" >/dev/null
 	write_errno $DRV/unbind "$m" >/dev/null
 fi
 if [ "$WHICH" = rust ] || [ "$stranded" = 0 ]; then

@@ -8,6 +8,7 @@ KMEM_TESTS=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 DAX_BASE=/sys/bus/dax/devices
 DAX_DRIVERS=/sys/bus/dax/drivers
 MEM_BASE=/sys/devices/system/memory
+TIERS=/sys/devices/virtual/memory_tiering
 KVER=$(uname -r)
 C_KMEM=/lib/modules/$KVER/kernel/drivers/dax/kmem.ko
 RUST_KMEM=/lib/modules/$KVER/updates/kmem.ko
@@ -119,6 +120,15 @@ blocks_zones() {
 	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/valid_zones"; done | sort -u
 }
 
+# tier_of NODE -- the memory_tierN directories listing NODE.
+tier_of() {
+	local t
+	for t in "$TIERS"/memory_tier*; do
+		grep -qxE "([0-9,-]*,)?$1(,[0-9,-]*)?|([0-9]+-)?$1|$1-[0-9]+" "$t/nodelist" 2>/dev/null &&
+			basename "$t"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
 # unbind_any DEV -- unbind DEV from whichever driver it is bound to, if any.
 unbind_any() {
 	local drv
@@ -146,4 +156,17 @@ write_errno() {
 	local err
 	err=$( { printf '%s' "$2" >"$1"; } 2>&1 ) && { echo ok; return; }
 	echo "${err##*: }"
+}
+
+# unplug DEV -- write unplugged to DEV's state, retrying up to four times
+# while it fails with EBUSY (a block briefly holding a page that cannot be
+# migrated yet); print "ok" or the last error text.
+unplug() {
+	local try err
+	for try in 1 2 3 4; do
+		err=$(write_errno "$DAX_BASE/$1/state" unplugged)
+		[ "$err" = "Device or resource busy" ] || break
+		sleep 1
+	done
+	echo "$err"
 }

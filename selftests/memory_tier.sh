@@ -10,16 +10,6 @@
 WHICH=${1:-rust}
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
-TIERS=/sys/devices/virtual/memory_tiering
-
-# tier_of NODE -- the memory_tierN directories listing NODE.
-tier_of() {
-	local t
-	for t in "$TIERS"/memory_tier*; do
-		grep -qxE "([0-9,-]*,)?$1(,[0-9,-]*)?|([0-9]+-)?$1|$1-[0-9]+" "$t/nodelist" 2>/dev/null &&
-			basename "$t"
-	done | tr '\n' ' ' | sed 's/ $//'
-}
 
 ktap_print_header
 node=$(cat $DAX_BASE/$DEV/target_node)

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The driver's view (beyond C): debugfs kmem/daxX.Y/{ranges,resources,blocks,
+# status}, checked against what the kernel shows elsewhere:
+#  - ranges: the device's range and its block-aligned part, as sysfs gives
+#    them, and whether kmem holds the reservation and the added memory;
+#  - resources: every line is a line of /proc/iomem, the parent "daxX.Y" is
+#    System RAM and not BUSY, "System RAM (kmem)" beneath it is BUSY and
+#    driver-managed; after unplug neither is left;
+#  - blocks: the counts by state and zone equal those of the memoryN/state
+#    and valid_zones files, online_movable, with one block offlined through
+#    sysfs, online_kernel, and after unplug (absent);
+#  - status: node is the device's target_node; a node that had no memory
+#    before (the NVDIMM guest) is then in the memory tier shown, one that
+#    had (legacy pmem) keeps its tier; memmap_on_memory is the device's, and
+#    the last add and remove times.
+# online_kernel is checked only where the node had memory before: on a
+# memory-only node, the first kernel-zone memory takes the node's slab
+# structures (kmem_cache_node) and can never be offlined again, so there it
+# is a SKIP.
+#   view.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+DEV=${DEV:-dax0.0}
+HP=$DAX_BASE/$DEV/state
+V=/sys/kernel/debug/kmem/$DEV
+
+# key FILE KEY -- the value of KEY=VALUE in FILE.
+key() { sed -n "s/^$2=//p" "$1"; }
+
+# field LINE NAME -- the value of NAME=VALUE in LINE.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# sysfs_blocks RANGE -- "online_movable=A online_kernel=B offline=C" from
+# the memoryN files of RANGE.
+sysfs_blocks() {
+	local b mv=0 kn=0 off=0
+	for b in $(blocks_of "$1"); do
+		case $(cat "$MEM_BASE/$b/state"):$(cat "$MEM_BASE/$b/valid_zones") in
+		online:Movable) mv=$((mv + 1)) ;;
+		online:*) kn=$((kn + 1)) ;;
+		*) off=$((off + 1)) ;;
+		esac
+	done
+	echo "online_movable=$mv online_kernel=$kn offline=$off"
+}
+
+# view_blocks -- the same three counts from the view's blocks file.
+view_blocks() {
+	local l
+	l=$(grep '^mapping0 ' "$V/blocks")
+	echo "online_movable=$(field "$l" online_movable) online_kernel=$(field "$l" online_kernel) offline=$(field "$l" offline)"
+}
+
+# resources_in_iomem -- every resource line of the view, its flags cut off,
+# is a line of /proc/iomem.
+resources_in_iomem() {
+	local line n=0
+	while IFS= read -r line; do
+		case $line in mapping*|*"  ("*) continue ;; esac
+		grep -qxF -- "${line%  \[flags*}" /proc/iomem || { echo "# not in /proc/iomem: $line"; return 1; }
+		n=$((n + 1))
+	done <"$V/resources"
+	[ "$n" -gt 0 ]
+}
+
+ktap_print_header
+ktap_set_plan 23
+unload_kmem
+load_kmem rust
+unbind_any "$DEV"
+read -r s e < <(dax_ranges "$DEV" | head -n1)
+r=$(aligned_range "$s" "$e")
+rs=$((0x${r%-*})) re=$((0x${r#*-}))
+n=$(blocks_of "$r" | wc -l)
+node=$(cat $DAX_BASE/$DEV/target_node)
+# A node with no memory and no CPU is not online: it has no directory yet.
+node_kb=$(awk '/MemTotal:/ {print $4}' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
+node_kb=${node_kb:-0}
+tier_before=$(tier_of "$node")
+
+expect_eq "bind $DEV to kmem" ok "$(to_kmem "$DEV")"
+check "ranges, resources, blocks, status and selfcheck exist" \
+	test -r "$V/ranges" -a -r "$V/resources" -a -r "$V/blocks" -a -r "$V/status" -a -r "$V/selfcheck"
+write_errno "$HP" unplugged >/dev/null
+expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_eq "ranges: raw and aligned range, reserved and added" \
+	"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$s" "$e" "$rs" "$re")" \
+	"$(cat "$V/ranges")"
+sed 's/^/# /' "$V/resources"
+check "resources: every resource shown is in /proc/iomem" resources_in_iomem
+check "resources: $DEV holds the range, System RAM, not busy" \
+	grep -qE "^ *$r : $DEV  \[flags 0x[0-9a-f]+ system_ram\]\$" "$V/resources"
+check "resources: System RAM (kmem) beneath it, busy and driver-managed" \
+	grep -qE "^ *$r : System RAM \(kmem\)  \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" "$V/resources"
+cat "$V/blocks" | sed 's/^/# /'
+expect_eq "blocks: all $n online_movable" "online_movable=$n online_kernel=0 offline=0" "$(view_blocks)"
+last=$(blocks_of "$r" | tail -n1)
+write_errno "$MEM_BASE/$last/state" offline >/dev/null
+expect_eq "blocks: $last offlined through sysfs, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
+check "blocks: one block offline" test "$(field "$(grep '^mapping0 ' "$V/blocks")" offline)" = 1
+sed 's/^/# /' "$V/status"
+expect_eq "status: node is the target node" "$node" "$(key "$V/status" node)"
+if [ "$node_kb" = 0 ]; then
+	expect_eq "status: the memory-only node is in the memory tier shown" \
+		"memory_tier$(key "$V/status" memory_tier)" "$(tier_of "$node")"
+else
+	expect_eq "status: node $node, which had memory, keeps its tier" "$tier_before" "$(tier_of "$node")"
+fi
+check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' "$V/status"
+expect_eq "status: memmap_on_memory is the device's" "$(cat $DAX_BASE/$DEV/memmap_on_memory)" "$(key "$V/status" memmap_on_memory)"
+check "status: the last add took some microseconds" test "$(key "$V/status" last_add_us)" -gt 0
+expect_eq "unplug" ok "$(unplug "$DEV")"
+check "status: the last remove took some microseconds" test "$(key "$V/status" last_remove_us)" -gt 0
+expect_eq "blocks: all $n absent after unplug" "blocks=$n online_movable=0 online_kernel=0 offline=0 absent=$n" \
+	"$(grep '^mapping0 ' "$V/blocks" | cut -d' ' -f3-)"
+if [ "$node_kb" -gt 0 ]; then
+	expect_eq "online_kernel" ok "$(write_errno "$HP" online_kernel)"
+	expect_eq "blocks: online_kernel, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
+	expect_eq "unplug online_kernel memory" ok "$(unplug "$DEV")"
+else
+	for t in "online_kernel" "blocks: online_kernel, as sysfs counts" "unplug online_kernel memory"; do
+		ktap_test_skip "$t: node $node has no memory of its own, so kernel-zone memory there could never be removed"
+	done
+fi
+check "resources: neither $DEV nor System RAM (kmem) after unplug" \
+	bash -c "! grep -qE ' : ($DEV|System RAM \\(kmem\\))  ' '$V/resources'"
+write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
+check "the view is removed on unbind" test ! -e "$V"
+write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
+write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
+unload_kmem
+ktap_finished
