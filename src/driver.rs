@@ -263,13 +263,10 @@ impl dax::Driver for KmemDriver {
         }
 
         let hotplug = Arc::pin_init(new_mutex!(Hotplug::default()), GFP_KERNEL)?;
-        let view = Arc::new(
-            ViewData {
-                ranges,
-                hotplug: hotplug.clone(),
-            },
-            GFP_KERNEL,
-        )?;
+        let view = ViewData {
+            ranges,
+            hotplug: hotplug.clone(),
+        };
         let data = KBox::pin_init(
             try_pin_init!(KmemDevice {
                 view <- DeviceView::new(&self.debugfs, dev.name(), view),

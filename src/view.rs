@@ -29,7 +29,7 @@
 //! removed. `resources` copies the resource tree with it locked.
 
 use kernel::{
-    debugfs::{Dir, File},
+    debugfs::{Dir, Scope},
     fmt,
     page::PAGE_SIZE,
     prelude::*,
@@ -88,25 +88,16 @@ pub(crate) struct Status {
 }
 
 /// A bound device's debugfs directory and files.
+///
+/// One [`Scope`]: the directory and every file in it are removed together,
+/// by one `debugfs_remove()` of the directory, before the data they read is
+/// dropped. (Five [`kernel::debugfs::File`]s and a [`Dir`] would be six
+/// removals, which made an unbind measurably slower than the C kmem's.)
 #[pin_data]
 pub(crate) struct DeviceView {
-    /// `ranges`.
+    /// `kmem/daxX.Y` and its files, over the data they read.
     #[pin]
-    ranges: File<Arc<ViewData>>,
-    /// `resources`.
-    #[pin]
-    resources: File<Arc<ViewData>>,
-    /// `blocks`.
-    #[pin]
-    blocks: File<Arc<ViewData>>,
-    /// `status`.
-    #[pin]
-    status: File<Arc<ViewData>>,
-    /// `selfcheck`.
-    #[pin]
-    selfcheck: File<Arc<ViewData>>,
-    /// `kmem/daxX.Y`; removed after its files.
-    _dir: Dir,
+    scope: Scope<ViewData>,
 }
 
 impl DeviceView {
@@ -116,16 +107,16 @@ impl DeviceView {
     pub(crate) fn new<'a>(
         parent: &'a Dir,
         name: &'a CStr,
-        data: Arc<ViewData>,
+        data: ViewData,
     ) -> impl PinInit<Self> + 'a {
-        let dir = parent.subdir(name);
         pin_init!(Self {
-            ranges <- dir.read_callback_file(c"ranges", data.clone(), &ranges),
-            resources <- dir.read_callback_file(c"resources", data.clone(), &resources),
-            blocks <- dir.read_callback_file(c"blocks", data.clone(), &blocks),
-            status <- dir.read_callback_file(c"status", data.clone(), &status),
-            selfcheck <- dir.read_callback_file(c"selfcheck", data, &selfcheck),
-            _dir: dir,
+            scope <- parent.scope(data, name, |data, dir| {
+                dir.read_callback_file(c"ranges", data, &ranges);
+                dir.read_callback_file(c"resources", data, &resources);
+                dir.read_callback_file(c"blocks", data, &blocks);
+                dir.read_callback_file(c"status", data, &status);
+                dir.read_callback_file(c"selfcheck", data, &selfcheck);
+            }),
         })
     }
 }
@@ -141,7 +132,7 @@ fn yes_no(b: bool) -> &'static str {
 
 /// Writes the `ranges` lines:
 /// `mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
-fn ranges(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn ranges(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let hp = data.hotplug.lock();
     for (i, r) in data.ranges.iter().enumerate() {
         write!(f, "mapping{i} raw={:#x}-{:#x} ", r.raw.start(), r.raw.end())?;
@@ -163,7 +154,7 @@ fn ranges(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// Writes, for each aligned range, a `mappingN START-END` line and then the
 /// resources at the range, each as `/proc/iomem` prints it followed by
 /// `  [flags 0x... busy system_ram driver_managed device_private]`.
-fn resources(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn resources(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, range) in data.aligned() {
         writeln!(f, "mapping{i} {:#x}-{:#x}", range.start(), range.end())?;
         let snap = Snapshot::take(range);
@@ -203,7 +194,7 @@ fn resources(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// Writes, for each aligned range, `mappingN memoryFIRST-memoryLAST blocks=N
 /// online_movable=N online_kernel=N offline=N absent=N`: online blocks by
 /// zone, blocks added but offline, and blocks not added.
-fn blocks(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn blocks(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let block = hotplug::block_size();
     let hp = data.hotplug.lock();
     for (i, range) in data.aligned() {
@@ -227,7 +218,7 @@ fn blocks(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 /// Writes the `status` lines, `key=value`; `-` where there is no value yet.
-fn status(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn status(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     /// Writes `key=value`, or `key=-` for `None`.
     fn opt(
         f: &mut fmt::Formatter<'_>,
@@ -259,7 +250,7 @@ fn status(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 /// Writes the `selfcheck` lines.
-fn selfcheck(data: &Arc<ViewData>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn selfcheck(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, range) in data.aligned() {
         writeln!(
             f,
