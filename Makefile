@@ -8,6 +8,9 @@
 #                   module kmem_test_claim.ko (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
 #   make demo       bind dax0.0 to our driver in a guest and show what changes
+#   make bench      our kmem against the C kmem in one release-kernel boot:
+#                   table, out/bench/bench.json and bench.svg
+#                   (ROUNDS=15 SIZES="1G 4G 16G" MULTI=2G)
 #   make CLIPPY=1   build with clippy
 #   make clean      remove the module build output
 #
@@ -60,7 +63,13 @@ reference:
 demo:
 	scripts/demo.sh
 
+ROUNDS ?= 15
+SIZES ?= 1G 4G 16G
+MULTI ?= 2G
+bench:
+	scripts/bench.sh --rounds $(ROUNDS) --sizes "$(SIZES)" --multi $(MULTI)
+
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
 
-.PHONY: all setup kernel module progs check stress reference demo clean
+.PHONY: all setup kernel module progs check stress reference demo bench clean
