@@ -151,7 +151,7 @@ def svg(rows, path):
     dash = {"rust": "", "c": ' stroke-dasharray="6 4"'}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
-           f'<text x="{L}" y="18">kmem: median time against device size (release kernel, TCG guest)</text>',
+           f'<text x="{L}" y="18">kmem: median time against device size, memmap_on_memory=0 (release kernel, TCG guest)</text>',
            f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/>',
            f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',
            f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">device size (GiB)</text>',
