@@ -91,8 +91,9 @@ pub(crate) struct Status {
 ///
 /// One [`Scope`]: the directory and every file in it are removed together,
 /// by one `debugfs_remove()` of the directory, before the data they read is
-/// dropped. (Five [`kernel::debugfs::File`]s and a [`Dir`] would be six
-/// removals, which made an unbind measurably slower than the C kmem's.)
+/// dropped (five [`kernel::debugfs::File`]s and a [`Dir`] were six
+/// removals). That removal is what an unbind costs beyond the C kmem's:
+/// about half a millisecond in the TCG guest (`Documentation/bench.rst`).
 #[pin_data]
 pub(crate) struct DeviceView {
     /// `kmem/daxX.Y` and its files, over the data they read.
