@@ -76,7 +76,7 @@ round() {
 	echo "$mom" >"$DAX_BASE/$dev/memmap_on_memory"
 	timed "$drv" "$modcfg" load load "$(ko "$drv")" || return 1
 	if ! ops "$drv" "$cfg" "$dev"; then
-		[ "$(driver_of "$dev")" != kmem ] || { unplug "$dev" >/dev/null; unbind_any "$dev"; }
+		[ "$(driver_of "$dev")" != kmem ] || { unplug_retry "$dev" >/dev/null; unbind_any "$dev"; }
 		unload_kmem
 		return 1
 	fi

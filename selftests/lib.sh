@@ -158,10 +158,10 @@ write_errno() {
 	echo "${err##*: }"
 }
 
-# unplug DEV -- write unplugged to DEV's state, retrying up to four times
+# unplug_retry DEV -- write unplugged to DEV's state, retrying up to four times
 # while it fails with EBUSY (a block briefly holding a page that cannot be
 # migrated yet); print "ok" or the last error text.
-unplug() {
+unplug_retry() {
 	local try err
 	for try in 1 2 3 4; do
 		err=$(write_errno "$DAX_BASE/$1/state" unplugged)

@@ -109,14 +109,14 @@ fi
 check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' "$V/status"
 expect_eq "status: memmap_on_memory is the device's" "$(cat $DAX_BASE/$DEV/memmap_on_memory)" "$(key "$V/status" memmap_on_memory)"
 check "status: the last add took some microseconds" test "$(key "$V/status" last_add_us)" -gt 0
-expect_eq "unplug" ok "$(unplug "$DEV")"
+expect_eq "unplug" ok "$(unplug_retry "$DEV")"
 check "status: the last remove took some microseconds" test "$(key "$V/status" last_remove_us)" -gt 0
 expect_eq "blocks: all $n absent after unplug" "blocks=$n online_movable=0 online_kernel=0 offline=0 absent=$n" \
 	"$(grep '^mapping0 ' "$V/blocks" | cut -d' ' -f3-)"
 if [ "$node_kb" -gt 0 ]; then
 	expect_eq "online_kernel" ok "$(write_errno "$HP" online_kernel)"
 	expect_eq "blocks: online_kernel, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
-	expect_eq "unplug online_kernel memory" ok "$(unplug "$DEV")"
+	expect_eq "unplug online_kernel memory" ok "$(unplug_retry "$DEV")"
 else
 	for t in "online_kernel" "blocks: online_kernel, as sysfs counts" "unplug online_kernel memory"; do
 		ktap_test_skip "$t: node $node has no memory of its own, so kernel-zone memory there could never be removed"
