@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The driver's Rust KUnit tests (range alignment, state parsing and
-# transitions) run when the module loads; this reports every case of their
-# suites, read back from debugfs, as one KTAP result each.
+# transitions, which resources a reservation conflict names) run when the
+# module loads; this reports every case of their suites, read back from
+# debugfs, as one KTAP result each.
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 KUNIT=/sys/kernel/debug/kunit
-SUITES="kmem_rs_state kmem_rs_hotplug"
+SUITES="kmem_rs_state kmem_rs_hotplug kmem_rs_resource"
 
 ktap_print_header
 unload_kmem

@@ -549,3 +549,134 @@ fn with_iomem_locked(f: &mut dyn FnMut(&LockedTree<'_>)) -> bool {
     };
     call.ran
 }
+
+#[kunit_tests(kmem_rs_resource)]
+mod tests {
+    use super::{ResourceInfo, Snapshot, NAME_LEN, SNAPSHOT_LEN};
+    use crate::hotplug::Range;
+    use kernel::{
+        bindings as kb,
+        ffi::c_ulong,
+        prelude::*,
+        str::CString, //
+    };
+
+    /// The range asked for: 0x108000000-0x13fffffff.
+    const RANGE: Range = Range::new(0x1_0800_0000, 0x1_3fff_ffff);
+    /// A memory resource that is not BUSY.
+    const MEM: c_ulong = kb::IORESOURCE_MEM as c_ulong;
+    /// A BUSY memory resource.
+    const BUSY: c_ulong = (kb::IORESOURCE_MEM | kb::IORESOURCE_BUSY) as c_ulong;
+
+    /// A resource `depth` levels deep, as `Snapshot::collect()` records it.
+    fn res(start: u64, end: u64, flags: c_ulong, depth: u32, name: &str) -> ResourceInfo {
+        let mut info = ResourceInfo {
+            start,
+            end,
+            flags,
+            desc: kb::IORES_DESC_NONE as c_ulong,
+            depth,
+            contains: start <= RANGE.start() && end >= RANGE.end(),
+            name: [0; NAME_LEN],
+        };
+        info.name[..name.len()].copy_from_slice(name.as_bytes());
+        info
+    }
+
+    /// The legacy pmem resource that holds the whole range, not BUSY.
+    fn pmem() -> ResourceInfo {
+        res(
+            0x1_0000_0000,
+            0x1_3fff_ffff,
+            MEM,
+            0,
+            "Persistent Memory (legacy)",
+        )
+    }
+
+    /// A snapshot of `RANGE` holding `items`, in tree order.
+    fn snapshot(items: &[ResourceInfo]) -> Snapshot {
+        let mut snap = Snapshot {
+            range: RANGE,
+            items: [ResourceInfo::EMPTY; SNAPSHOT_LEN],
+            len: items.len(),
+            more: 0,
+            complete: true,
+        };
+        snap.items[..items.len()].copy_from_slice(items);
+        snap
+    }
+
+    /// What the "could not reserve region: overlaps ..." message adds.
+    fn message(snap: &Snapshot) -> Result<CString> {
+        CString::try_from_fmt(fmt!("{snap}"))
+    }
+
+    #[test]
+    fn names_a_busy_sub_range_below_the_pmem() -> Result {
+        let snap = snapshot(&[
+            pmem(),
+            res(0x1_0c00_0000, 0x1_0dff_ffff, BUSY, 1, "kmem_test_busy"),
+        ]);
+        assert_eq!(snap.conflicts().count(), 1);
+        assert_eq!(
+            message(&snap)?.to_bytes(),
+            b"[mem 0x10c000000-0x10dffffff] 'kmem_test_busy' (busy)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_busy_holder_of_the_whole_range_is_the_conflict() -> Result {
+        // device_dax still bound: its BUSY region holds the range, and the
+        // request stops there; what lies beneath it is not named.
+        let snap = snapshot(&[
+            pmem(),
+            res(0x1_0120_0000, 0x1_3fff_ffff, BUSY, 1, "dax0.0"),
+            res(0x1_0800_0000, 0x1_08ff_ffff, BUSY, 2, "below"),
+        ]);
+        assert_eq!(
+            message(&snap)?.to_bytes(),
+            b"[mem 0x101200000-0x13fffffff] 'dax0.0' (busy)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn only_the_level_the_request_stops_at_is_named() -> Result {
+        // Two overlapping children of the pmem; a grandchild is not in the
+        // request's way by itself.
+        let sys_ram = (kb::IORESOURCE_SYSTEM_RAM | kb::IORESOURCE_BUSY) as c_ulong;
+        let snap = snapshot(&[
+            pmem(),
+            res(0x1_0000_0000, 0x1_0fff_ffff, MEM, 1, "straddling"),
+            res(0x1_0800_0000, 0x1_0fff_ffff, sys_ram, 2, "grandchild"),
+            res(0x1_3000_0000, 0x1_3fff_ffff, sys_ram, 1, "System RAM"),
+        ]);
+        assert_eq!(snap.conflicts().count(), 2);
+        assert_eq!(
+            message(&snap)?.to_bytes(),
+            b"[mem 0x100000000-0x10fffffff] 'straddling' (straddles the range), \
+              [mem 0x130000000-0x13fffffff] 'System RAM' (busy, System RAM)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn device_private_memory_is_named_as_such() -> Result {
+        let mut private = res(0x1_3e00_0000, 0x1_3fff_ffff, BUSY, 1, "kmem_test_private");
+        private.desc = kb::IORES_DESC_DEVICE_PRIVATE_MEMORY as c_ulong;
+        let snap = snapshot(&[pmem(), private]);
+        assert_eq!(
+            message(&snap)?.to_bytes(),
+            b"[mem 0x13e000000-0x13fffffff] 'kmem_test_private' (busy, device-private)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn nothing_in_the_way_names_nothing() {
+        let snap = snapshot(&[pmem()]);
+        assert_eq!(snap.conflicts().count(), 0);
+    }
+}
