@@ -422,7 +422,8 @@ impl fmt::Display for Snapshot {
             f.write_str(")")?;
         }
         if self.more > 0 {
-            write!(f, " and {} more", self.more)?;
+            // Not necessarily conflicts: anything past what the copy holds.
+            write!(f, " ({} more resources at the range not read)", self.more)?;
         }
         Ok(())
     }
@@ -670,6 +671,21 @@ mod tests {
         assert_eq!(
             message(&snap)?.to_bytes(),
             b"[mem 0x13e000000-0x13fffffff] 'kmem_test_private' (busy, device-private)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn resources_past_the_copy_are_counted_not_named() -> Result {
+        let mut snap = snapshot(&[
+            pmem(),
+            res(0x1_0c00_0000, 0x1_0dff_ffff, BUSY, 1, "kmem_test_busy"),
+        ]);
+        snap.more = 3;
+        assert_eq!(
+            message(&snap)?.to_bytes(),
+            b"[mem 0x10c000000-0x10dffffff] 'kmem_test_busy' (busy) \
+              (3 more resources at the range not read)"
         );
         Ok(())
     }
