@@ -7,9 +7,18 @@
 //!
 //! The kernel crate has no dax bus abstraction, so this file is a small one in
 //! the shape of `kernel::platform::Adapter`: a [`Driver`] trait, a pinned
-//! [`Registration`] that owns the C driver structure, and `extern "C"`
+//! [`Registration`] that owns the C driver structure, `extern "C"`
 //! probe/remove trampolines that find the Rust driver through
-//! `container_of`.
+//! `container_of`, and the trampolines of the `state` attribute that every
+//! driver of type `DAXDRV_KMEM_TYPE` has (the C shim builds the attribute
+//! group; the module root names the driver type for it).
+//!
+//! Why not `kernel::driver::RegistrationOps`: the dax bus registers with
+//! `__dax_driver_register()`, which fills in the `struct device_driver`
+//! itself (bus, name, owner, and the bus's probe and remove, which then call
+//! the `struct dax_device_driver`'s); a `RegistrationOps` would have to
+//! reimplement that. The shape is kept: registration owned and pinned,
+//! unregistered on drop.
 
 use core::ptr;
 
@@ -17,23 +26,30 @@ use kernel::{
     bindings as kb,
     device::Device,
     error::{from_result, to_result},
-    ffi::c_int,
+    ffi::{c_char, c_int},
     prelude::*,
     str::CStr,
     types::{ForeignOwnable, Opaque},
     ThisModule, //
 };
 
-use crate::{bindings, hotplug::Range};
+use crate::{
+    bindings,
+    range::Range,
+    sysfs, //
+};
 
 /// A device-dax instance (`struct dev_dax`).
 ///
 /// # Invariants
 ///
-/// `self.0` is a valid `struct dev_dax` that the dax bus keeps alive (and whose
-/// ranges it keeps unchanged) for as long as a reference to this type exists:
-/// references are only made while the device is being probed, is bound to our
-/// driver, or is being removed from it.
+/// `self.0` is a valid `struct dev_dax` that the dax bus keeps alive for as
+/// long as a reference to this type exists: references are only made while
+/// the device is being probed, is bound to our driver, or is being removed
+/// from it. Its `target_node` and `memmap_on_memory` do not change while it
+/// is bound (the bus refuses those writes to a bound device); its ranges
+/// may (`mapping_store()` checks only the region's driver), so they are read
+/// in probe only, through [`Probe`].
 #[repr(transparent)]
 pub(crate) struct DaxDevice(Opaque<bindings::dev_dax>);
 
@@ -48,20 +64,6 @@ impl DaxDevice {
         // SAFETY: `Self` is a transparent wrapper of `Opaque<dev_dax>`; validity
         // for `'a` is guaranteed by the caller.
         unsafe { &*ptr.cast() }
-    }
-
-    /// Returns the dax device that embeds `dev`.
-    ///
-    /// # Safety
-    ///
-    /// `dev` must be the `dev` member of a `struct dev_dax` that is bound to
-    /// our driver for all of `'a` (as in a callback of the driver's own sysfs
-    /// attributes, which exist only while the device is bound).
-    pub(crate) unsafe fn from_dev<'a>(dev: *mut kb::device) -> &'a Self {
-        // SAFETY: `dev` is embedded in a `struct dev_dax` (caller's guarantee).
-        let dax = unsafe { kernel::container_of!(dev, bindings::dev_dax, dev) };
-        // SAFETY: The device is bound for `'a` (caller's guarantee).
-        unsafe { Self::from_raw(dax) }
     }
 
     /// Returns the raw `struct dev_dax` pointer.
@@ -93,28 +95,38 @@ impl DaxDevice {
         // SAFETY: `self.0` is valid (type invariant); a plain field read.
         unsafe { (*self.as_raw()).memmap_on_memory }
     }
+}
 
-    /// Returns the number of physical ranges of the device.
-    pub(crate) fn nr_range(&self) -> usize {
-        // SAFETY: `self.0` is valid (type invariant); a plain field read.
-        let nr = unsafe { (*self.as_raw()).nr_range };
-        usize::try_from(nr).unwrap_or(0)
+/// A dax device being probed: the one time its ranges are read.
+pub(crate) struct Probe<'a>(&'a DaxDevice);
+
+impl core::ops::Deref for Probe<'_> {
+    type Target = DaxDevice;
+
+    fn deref(&self) -> &DaxDevice {
+        self.0
     }
+}
 
-    /// Returns range `i` of the device, unaligned, or `None` past the last.
-    pub(crate) fn range(&self, i: usize) -> Option<Range> {
-        if i >= self.nr_range() {
-            return None;
+impl Probe<'_> {
+    /// Returns the device's physical ranges, unaligned, in index order.
+    ///
+    /// The bus exports no lock for them (`dax_dev_rwsem` is private to
+    /// `drivers/dax/bus.c`); like the C kmem, the driver reads them once,
+    /// here, from the probe the bus runs after checking the device's size
+    /// under that lock, and keeps what it read.
+    pub(crate) fn ranges(&self) -> Result<KVec<Range>> {
+        let raw = self.0.as_raw();
+        // SAFETY: `raw` is valid (type invariant); plain field reads.
+        let (nr, ranges) = unsafe { ((*raw).nr_range, (*raw).ranges) };
+        let nr = usize::try_from(nr).map_err(|_| EINVAL)?;
+        let mut out = KVec::with_capacity(nr, GFP_KERNEL)?;
+        for i in 0..nr {
+            // SAFETY: `ranges` holds `nr_range` elements and `i < nr_range`.
+            let r = unsafe { (*ranges.add(i)).range };
+            out.push(Range::new(r.start, r.end), GFP_KERNEL)?;
         }
-        // SAFETY: `ranges` holds `nr_range` elements and `i < nr_range`; they
-        // do not change while the device is bound or probed (type invariant).
-        let r = unsafe { (*(*self.as_raw()).ranges.add(i)).range };
-        Some(Range::new(r.start, r.end))
-    }
-
-    /// Returns the device's ranges, unaligned, in index order.
-    pub(crate) fn ranges(&self) -> impl Iterator<Item = Range> + '_ {
-        (0..self.nr_range()).filter_map(|i| self.range(i))
+        Ok(out)
     }
 }
 
@@ -124,10 +136,20 @@ pub(crate) trait Driver: Send + Sync + 'static {
     type Data: ForeignOwnable + Send + Sync;
 
     /// Binds `dev`; on error the device stays unbound.
-    fn probe(&self, dev: &DaxDevice) -> Result<Self::Data>;
+    fn probe(&self, dev: &Probe<'_>) -> Result<Self::Data>;
 
     /// Unbinds `dev`, which cannot fail; `data` is what probe returned.
     fn remove(&self, dev: &DaxDevice, data: Self::Data);
+
+    /// Returns what the bound device's `state` attribute shows.
+    fn show_state(data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> &'static CStr;
+
+    /// Applies a write of `value` to the bound device's `state` attribute.
+    fn store_state(
+        data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+        dev: &DaxDevice,
+        value: &CStr,
+    ) -> Result;
 }
 
 /// A driver registered on the dax bus (`struct dax_device_driver`).
@@ -215,7 +237,7 @@ impl<T: Driver> Registration<T> {
         // SAFETY: As above.
         let this = unsafe { Self::from_bound(dax) };
         from_result(|| {
-            let data = this.driver.probe(dax)?;
+            let data = this.driver.probe(&Probe(dax))?;
             // SAFETY: The device is valid; its drvdata is ours while bound and
             // is taken back in `remove_callback`.
             unsafe { kb::dev_set_drvdata(dax.raw_dev(), data.into_foreign().cast()) };
@@ -245,16 +267,48 @@ impl<T: Driver> Registration<T> {
     }
 }
 
-/// Borrows the drvdata of a device bound to a driver with data `D`.
+/// Shows `state` of the device `dev` (C: `state_show()`); for the shim's
+/// attribute, through the module root.
 ///
 /// # Safety
 ///
-/// `dev` must be bound, for all of `'a`, to a driver whose [`Driver::Data`] is
-/// `D` (as in a callback of the driver's own sysfs attributes).
-pub(crate) unsafe fn drvdata<'a, D: ForeignOwnable + 'a>(dev: *mut kb::device) -> D::Borrowed<'a> {
-    // SAFETY: While bound, drvdata holds what `into_foreign` returned for a `D`
-    // (caller's guarantee), and `from_foreign` only runs after unbinding.
-    unsafe { D::borrow(kb::dev_get_drvdata(dev).cast()) }
+/// `dev` is the `dev` of a `struct dev_dax` bound to the driver of a
+/// [`Registration<T>`] for the whole call (as in a callback of the driver's
+/// own attributes, which exist only while it is bound), and `buf` is the
+/// `PAGE_SIZE` buffer of a sysfs `show` callback.
+pub(crate) unsafe fn show_state<T: Driver>(dev: *mut kb::device, buf: *mut c_char) -> isize {
+    // SAFETY: While bound, drvdata holds what `into_foreign` returned for a
+    // `T::Data` (caller's guarantee), and `from_foreign` only runs after the
+    // attribute is gone.
+    let data = unsafe { T::Data::borrow(kb::dev_get_drvdata(dev).cast()) };
+    // SAFETY: `buf` is a sysfs buffer (caller's guarantee).
+    unsafe { sysfs::emit(buf, T::show_state(data)) }
+}
+
+/// Stores `state` of the device `dev` (C: `state_store()`); returns `len`
+/// or a negative errno.
+///
+/// # Safety
+///
+/// As for [`show_state`]; `buf` holds `len` bytes and a NUL after them, as
+/// kernfs passes every write.
+pub(crate) unsafe fn store_state<T: Driver>(
+    dev: *mut kb::device,
+    buf: *const c_char,
+    len: usize,
+) -> isize {
+    // SAFETY: `dev` is embedded in a bound `struct dev_dax` (caller's
+    // guarantee).
+    let dax = unsafe { DaxDevice::from_raw(kernel::container_of!(dev, bindings::dev_dax, dev)) };
+    // SAFETY: As in `show_state`.
+    let data = unsafe { T::Data::borrow(kb::dev_get_drvdata(dev).cast()) };
+    // SAFETY: kernfs terminates the written bytes with a NUL; like
+    // `sysfs_streq()` in C, the value ends at the first NUL.
+    let value = unsafe { CStr::from_char_ptr(buf) };
+    match T::store_state(data, dax, value) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
 }
 
 #[pinned_drop]

@@ -7,20 +7,41 @@
 //! the device, with BUSY clear, and hot-adds "System RAM (kmem)" beneath it
 //! with `__add_memory_driver_managed()`; unplug and unbind take both out again.
 //!
-//! The crate root holds the module list, the module struct and `module!`.
+//! The crate root holds the module list, the module struct, `module!`, and
+//! the entry points the C shim's `state` attribute calls.
+//!
+//! Layers, each file importing only files below it (Documentation/driver.rst,
+//! "Design"):
+//!
+//! ```text
+//! kmem.rs                 module root
+//! driver.rs               probe, remove, state changes, stranded memory
+//! view.rs  state.rs       debugfs view; the state attribute's rules (pure)
+//! device.rs               what kmem holds for one device
+//! dax.rs debugfs.rs ioresource.rs memhp.rs tiers.rs module_ref.rs sysfs.rs units.rs
+//! range.rs bindings.rs    leaves: one kernel API each, `unsafe` only here
+//! ```
 
 mod bindings;
 mod dax;
+mod debugfs;
+mod device;
 mod driver;
-mod hotplug;
+mod ioresource;
+mod memhp;
 mod module_ref;
-mod resource;
+mod range;
 mod state;
+mod sysfs;
 mod tiers;
 mod units;
 mod view;
 
-use kernel::prelude::*;
+use kernel::{
+    bindings as kb,
+    ffi::c_char,
+    prelude::*, //
+};
 
 module! {
     type: KmemModule,
@@ -46,4 +67,33 @@ impl kernel::InPlaceModule for KmemModule {
             registration <- dax::Registration::new(driver::KmemDriver::new(module), c"kmem", module),
         })
     }
+}
+
+/// Shows `state` (called by the C shim's attribute).
+///
+/// # Safety
+///
+/// Called by the shim's sysfs `show` callback of the `state` attribute,
+/// which exists only on devices bound to kmem; `buf` is its buffer.
+#[no_mangle]
+unsafe extern "C" fn kmem_rs_state_show(dev: *mut kb::device, buf: *mut c_char) -> isize {
+    // SAFETY: `dev` is bound to the `KmemDriver` registered by this module
+    // (the attribute is in its `dev_groups`); see above for `buf`.
+    unsafe { dax::show_state::<driver::KmemDriver>(dev, buf) }
+}
+
+/// Stores `state` (called by the C shim's attribute).
+///
+/// # Safety
+///
+/// As for [`kmem_rs_state_show`], from the `store` callback: `buf` holds
+/// `len` bytes and a NUL.
+#[no_mangle]
+unsafe extern "C" fn kmem_rs_state_store(
+    dev: *mut kb::device,
+    buf: *const c_char,
+    len: usize,
+) -> isize {
+    // SAFETY: As in `kmem_rs_state_show`.
+    unsafe { dax::store_state::<driver::KmemDriver>(dev, buf, len) }
 }

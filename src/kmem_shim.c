@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmem-rs C shim: the daxX.Y/state attribute group. DEVICE_ATTR_RW() and
- * ATTRIBUTE_GROUPS() are macros that build static tables; the show/store
- * callbacks forward to Rust unchanged. And page_zonenum(), a static inline,
- * as a function.
+ * kmem-rs C shim (see kmem_shim.h): tables built by macros, and static
+ * inlines as functions. Every function forwards its arguments unchanged.
  */
 #include "kmem_shim.h"
 
@@ -32,7 +30,74 @@ const struct attribute_group **kmem_shim_dev_groups(void)
 	return dev_dax_kmem_groups;
 }
 
+/* kmem_rs_view_open() and kmem_rs_view_fops, owned by THIS_MODULE. */
+DEFINE_SHOW_ATTRIBUTE(kmem_rs_view);
+
+struct dentry *kmem_shim_debugfs_create_dir(const char *name,
+					    struct dentry *parent)
+{
+	return debugfs_create_dir(name, parent);
+}
+
+struct dentry *kmem_shim_debugfs_create_view(const char *name,
+					     struct dentry *parent, void *data)
+{
+	return debugfs_create_file(name, 0444, parent, data, &kmem_rs_view_fops);
+}
+
+void kmem_shim_debugfs_remove(struct dentry *dentry)
+{
+	debugfs_remove(dentry);
+}
+
 enum zone_type kmem_shim_page_zonenum(const struct page *page)
 {
 	return page_zonenum(page);
+}
+
+int kmem_shim_remove_memory(u64 start, u64 size)
+{
+	return remove_memory(start, size);
+}
+
+int kmem_shim_offline_and_remove_memory_ranges(const struct range *ranges,
+					       unsigned int nr_ranges)
+{
+	return offline_and_remove_memory_ranges(ranges, nr_ranges);
+}
+
+int kmem_shim_mt_calc_adistance(int node, int *adist)
+{
+	return mt_calc_adistance(node, adist);
+}
+
+struct memory_dev_type *kmem_shim_mt_find_alloc_memory_type(int adist,
+							    struct list_head *types)
+{
+	return mt_find_alloc_memory_type(adist, types);
+}
+
+void kmem_shim_mt_put_memory_types(struct list_head *types)
+{
+	mt_put_memory_types(types);
+}
+
+void kmem_shim_init_node_memory_type(int node, struct memory_dev_type *type)
+{
+	init_node_memory_type(node, type);
+}
+
+void kmem_shim_clear_node_memory_type(int node, struct memory_dev_type *type)
+{
+	clear_node_memory_type(node, type);
+}
+
+bool kmem_shim_try_module_get(struct module *module)
+{
+	return try_module_get(module);
+}
+
+void kmem_shim_module_put(struct module *module)
+{
+	module_put(module);
 }

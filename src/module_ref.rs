@@ -5,9 +5,15 @@
 //! C header: [`include/linux/module.h`](srctree/include/linux/module.h).
 //!
 //! The kernel crate has `ThisModule` but no owned reference on it; this is
-//! `try_module_get()` with `module_put()` in `Drop`.
+//! `try_module_get()` with `module_put()` in `Drop` (through the C shim:
+//! both are static inlines without `CONFIG_MODULE_UNLOAD`).
 
-use kernel::{bindings as kb, ThisModule};
+use kernel::{
+    bindings as kb,
+    ThisModule, //
+};
+
+use crate::bindings;
 
 /// A reference on a live module: while it exists, `rmmod` of that module
 /// fails with `EAGAIN`/`EBUSY` ("in use").
@@ -29,7 +35,7 @@ impl ModuleRef {
         // SAFETY: `module` is a `THIS_MODULE` pointer ('static `ThisModule`),
         // valid while code of that module runs, as ours does here; null is
         // accepted.
-        if !unsafe { kb::try_module_get(module) } {
+        if !unsafe { bindings::kmem_shim_try_module_get(module) } {
             return None;
         }
         // INVARIANT: The reference was just taken.
@@ -43,7 +49,7 @@ impl Drop for ModuleRef {
         // module is still loaded. Callers drop it from code that the module's
         // unload waits for (a probe or a sysfs write of the driver), so the
         // module cannot go away under the caller after the put.
-        unsafe { kb::module_put(self.module) };
+        unsafe { bindings::kmem_shim_module_put(self.module) };
     }
 }
 

@@ -4,8 +4,11 @@
 //!
 //! C header: [`include/linux/memory-tiers.h`](srctree/include/linux/memory-tiers.h).
 //!
+//! Without `CONFIG_NUMA` the header's stubs run (through the C shim): no
+//! type is ever found or set, as for the C kmem.
+//!
 //! Lock order: [`MemoryTypes`]' mutex is taken alone, never while a device's
-//! hotplug mutex is held by the same thread for longer than the lookup.
+//! `memory` mutex is held by the same thread for longer than the lookup.
 
 use core::ptr::NonNull;
 
@@ -29,7 +32,7 @@ pub(crate) fn adistance(node: i32) -> i32 {
     let mut adist = DEFAULT_DAX_ADISTANCE;
     // SAFETY: `adist` is a valid out parameter. The notifier's return value
     // only says whether a platform driver answered; `adist` holds the result.
-    unsafe { bindings::mt_calc_adistance(node, &mut adist) };
+    unsafe { bindings::kmem_shim_mt_calc_adistance(node, &mut adist) };
     adist
 }
 
@@ -80,14 +83,17 @@ impl MemoryTypes {
         })
     }
 
-    /// Returns kmem's memory type for `adist`, allocating it if needed.
-    pub(crate) fn find_alloc(&self, adist: i32) -> Result<MemoryType> {
+    /// Returns kmem's memory type for `adist`, allocating it if needed;
+    /// `None` where the kernel has no memory tiers (C: a NULL type, which
+    /// the C kmem passes on as is).
+    pub(crate) fn find_alloc(&self, adist: i32) -> Result<Option<MemoryType>> {
         let list = self.list.lock();
         // SAFETY: The list head is initialised and we hold its lock.
-        let mtype = unsafe { bindings::mt_find_alloc_memory_type(adist, list.head.get()) };
+        let mtype =
+            unsafe { bindings::kmem_shim_mt_find_alloc_memory_type(adist, list.head.get()) };
         let mtype = from_err_ptr(mtype)?;
-        // INVARIANT: The type is on our list (a non-error return).
-        NonNull::new(mtype).map(MemoryType).ok_or(ENOMEM)
+        // INVARIANT: The type is on our list (a non-error, non-NULL return).
+        Ok(NonNull::new(mtype).map(MemoryType))
     }
 }
 
@@ -98,7 +104,7 @@ impl PinnedDrop for MemoryTypes {
         // SAFETY: The list head is initialised, we hold its lock, and no
         // device uses the types any more. Types still set on a node keep the
         // reference the node took.
-        unsafe { bindings::mt_put_memory_types(list.head.get()) };
+        unsafe { bindings::kmem_shim_mt_put_memory_types(list.head.get()) };
     }
 }
 
@@ -109,15 +115,16 @@ impl PinnedDrop for MemoryTypes {
 pub(crate) struct NodeMemoryType {
     /// The node.
     node: i32,
-    /// The type set on it.
-    mtype: MemoryType,
+    /// The type set on it; `None` without memory tiers.
+    mtype: Option<MemoryType>,
 }
 
 impl NodeMemoryType {
     /// Sets `mtype` as the memory type of `node`, unless it has one.
-    pub(crate) fn init(node: i32, mtype: MemoryType) -> Self {
-        // SAFETY: `mtype` is a live memory type (type invariant).
-        unsafe { bindings::init_node_memory_type(node, mtype.0.as_ptr()) };
+    pub(crate) fn init(node: i32, mtype: Option<MemoryType>) -> Self {
+        // SAFETY: `mtype` is a live memory type (type invariant), or NULL,
+        // which the kernel accepts (C: kmem passes on what it found).
+        unsafe { bindings::kmem_shim_init_node_memory_type(node, raw(mtype)) };
         Self { node, mtype }
     }
 
@@ -127,7 +134,7 @@ impl NodeMemoryType {
         let node = self.node;
         core::mem::forget(self);
         // SAFETY: A NULL type clears one user of whatever type the node has.
-        unsafe { bindings::clear_node_memory_type(node, core::ptr::null_mut()) };
+        unsafe { bindings::kmem_shim_clear_node_memory_type(node, core::ptr::null_mut()) };
     }
 
     /// Keeps the node's memory type: memory stays on the node until reboot.
@@ -139,6 +146,11 @@ impl NodeMemoryType {
 impl Drop for NodeMemoryType {
     fn drop(&mut self) {
         // SAFETY: `mtype` is live (type invariant) and was set by `init`.
-        unsafe { bindings::clear_node_memory_type(self.node, self.mtype.0.as_ptr()) };
+        unsafe { bindings::kmem_shim_clear_node_memory_type(self.node, raw(self.mtype)) };
     }
+}
+
+/// Returns the C pointer of a memory type, NULL for none.
+fn raw(mtype: Option<MemoryType>) -> *mut bindings::memory_dev_type {
+    mtype.map_or(core::ptr::null_mut(), |t| t.0.as_ptr())
 }

@@ -24,12 +24,18 @@
 //! IORES_DESC_NONE)`: all pages and "intersects" while the memory is added,
 //! no pages and "disjoint" once it is removed.
 //!
-//! `blocks` and `status` read the device's data under its hotplug mutex, so
-//! a read waits for a state change in progress and never sees memory being
-//! removed. `resources` copies the resource tree with it locked.
+//! Every file reads the device's data under its mutex, so a read waits for
+//! a state change in progress and never sees memory being removed.
+//! `resources` asks the kernel what lies at each range through
+//! `walk_iomem_res_desc()`: three walks, each listing the outermost
+//! resources at the range that have its flags, cut to the range (`mem`: any
+//! memory resource, the top of the tree; `system_ram`; `busy`). The walks
+//! give no names: `/proc/iomem` has them.
+//!
+//! The files are made with [`crate::debugfs`], whose operations hold the
+//! module while a file is open.
 
 use kernel::{
-    debugfs::{Dir, Scope},
     fmt,
     page::PAGE_SIZE,
     prelude::*,
@@ -38,9 +44,12 @@ use kernel::{
 };
 
 use crate::{
-    driver::Hotplug,
-    hotplug::{self, Range},
-    resource::{self, Snapshot},
+    bindings,
+    debugfs::{Dir, Files, Show},
+    device::DeviceMemory,
+    ioresource::{self, Found, Walk},
+    memhp,
+    range::Range, //
 };
 
 /// One range of a device as probe found it.
@@ -54,10 +63,10 @@ pub(crate) struct RangeInfo {
 
 /// What the view's files read.
 pub(crate) struct ViewData {
-    /// The device's ranges, by index.
+    /// The device's ranges, by index, as probe recorded them.
     pub(crate) ranges: KVec<RangeInfo>,
-    /// The device's hotplugged objects and status.
-    pub(crate) hotplug: Arc<Mutex<Hotplug>>,
+    /// The device's memory and status.
+    pub(crate) memory: Arc<Mutex<DeviceMemory>>,
 }
 
 impl ViewData {
@@ -70,54 +79,29 @@ impl ViewData {
     }
 }
 
-/// What a device's status shows besides its objects (see [`Hotplug`]).
-#[derive(Default)]
-pub(crate) struct Status {
-    /// The target node.
-    pub(crate) node: i32,
-    /// The abstract distance of kmem's memory type for the node.
-    pub(crate) adistance: i32,
-    /// `memmap_on_memory` of the last add; `None` before the first.
-    pub(crate) memmap_on_memory: Option<bool>,
-    /// Microseconds the last add (reserve, add, online) took.
-    pub(crate) last_add_us: Option<i64>,
-    /// Microseconds the last remove (offline, remove, release) took.
-    pub(crate) last_remove_us: Option<i64>,
-    /// The last error: errno and what failed.
-    pub(crate) last_error: Option<(i32, &'static str)>,
-}
+/// The view's files: name and what writes them.
+const FILES: [(&CStr, Show<ViewData>); 5] = [
+    (c"ranges", ranges),
+    (c"resources", resources),
+    (c"blocks", blocks),
+    (c"status", status),
+    (c"selfcheck", selfcheck),
+];
 
-/// A bound device's debugfs directory and files.
-///
-/// One [`Scope`]: the directory and every file in it are removed together,
-/// by one `debugfs_remove()` of the directory, before the data they read is
-/// dropped (five [`kernel::debugfs::File`]s and a [`Dir`] were six
-/// removals). That removal is what an unbind costs beyond the C kmem's:
-/// about half a millisecond in the TCG guest (`Documentation/bench.rst`).
-#[pin_data]
+/// A bound device's debugfs directory `kmem/daxX.Y/`, its files, and the
+/// data they read; dropping it removes the directory first.
 pub(crate) struct DeviceView {
-    /// `kmem/daxX.Y` and its files, over the data they read.
-    #[pin]
-    scope: Scope<ViewData>,
+    /// Held for its `Drop`, which removes the directory, then the data.
+    _files: Files<ViewData, 5>,
 }
 
 impl DeviceView {
     /// Creates `NAME/` under `parent` with the device's files.
     ///
     /// debugfs failures are not errors: the driver works without its view.
-    pub(crate) fn new<'a>(
-        parent: &'a Dir,
-        name: &'a CStr,
-        data: ViewData,
-    ) -> impl PinInit<Self> + 'a {
-        pin_init!(Self {
-            scope <- parent.scope(data, name, |data, dir| {
-                dir.read_callback_file(c"ranges", data, &ranges);
-                dir.read_callback_file(c"resources", data, &resources);
-                dir.read_callback_file(c"blocks", data, &blocks);
-                dir.read_callback_file(c"status", data, &status);
-                dir.read_callback_file(c"selfcheck", data, &selfcheck);
-            }),
+    pub(crate) fn new(parent: &Dir, name: &CStr, data: ViewData) -> Result<Self> {
+        Ok(Self {
+            _files: Files::new(parent, name, data, FILES)?,
         })
     }
 }
@@ -134,59 +118,56 @@ fn yes_no(b: bool) -> &'static str {
 /// Writes the `ranges` lines:
 /// `mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
 fn ranges(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let hp = data.hotplug.lock();
+    let memory = data.memory.lock();
     for (i, r) in data.ranges.iter().enumerate() {
         write!(f, "mapping{i} raw={:#x}-{:#x} ", r.raw.start(), r.raw.end())?;
         match r.aligned {
             Some(a) => write!(f, "aligned={:#x}-{:#x}", a.start(), a.end())?,
             None => f.write_str("aligned=none")?,
         }
-        let mapping = hp.mapping(i);
+        let reservation = memory.reservation(i);
         writeln!(
             f,
             " reserved={} added={}",
-            yes_no(mapping.is_some()),
-            yes_no(mapping.is_some_and(|m| m.is_added()))
+            yes_no(reservation.is_some()),
+            yes_no(reservation.is_some_and(|r| r.is_added()))
         )?;
     }
     Ok(())
 }
 
-/// Writes, for each aligned range, a `mappingN START-END` line and then the
-/// resources at the range, each as `/proc/iomem` prints it followed by
-/// `  [flags 0x... busy system_ram driver_managed device_private]`.
+/// Writes, for each aligned range, a `mappingN START-END` line, then what
+/// each [`Walk`] finds there, a line per resource:
+/// `  WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
 fn resources(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, range) in data.aligned() {
         writeln!(f, "mapping{i} {:#x}-{:#x}", range.start(), range.end())?;
-        let snap = Snapshot::take(range);
-        if !snap.is_complete() {
-            writeln!(f, "  (the resource tree could not be read)")?;
-        }
-        for r in snap.items() {
-            let indent = 2 * r.depth as usize;
-            write!(
-                f,
-                "{:indent$}{:08x}-{:08x} : {}  [flags {:#x}",
-                "",
-                r.start,
-                r.end,
-                r.name(),
-                r.flags
-            )?;
-            for (yes, what) in [
-                (r.is_busy(), "busy"),
-                (r.is_system_ram(), "system_ram"),
-                (r.is_driver_managed(), "driver_managed"),
-                (r.is_device_private(), "device_private"),
-            ] {
-                if yes {
-                    write!(f, " {what}")?;
+        for walk in [Walk::Mem, Walk::SystemRam, Walk::Busy] {
+            let found = Found::walk(range, walk);
+            for p in found.items() {
+                write!(
+                    f,
+                    "  {} {:x}-{:x} [flags {:#x}",
+                    walk.name(),
+                    p.range.start(),
+                    p.range.end(),
+                    p.flags
+                )?;
+                for (yes, what) in [
+                    (p.is_busy(), "busy"),
+                    (p.is_system_ram(), "system_ram"),
+                    (p.is_driver_managed(), "driver_managed"),
+                    (p.is_device_private(), "device_private"),
+                ] {
+                    if yes {
+                        write!(f, " {what}")?;
+                    }
                 }
+                writeln!(f, "]")?;
             }
-            writeln!(f, "]")?;
-        }
-        if snap.more() > 0 {
-            writeln!(f, "  ({} more not shown)", snap.more())?;
+            if found.more() > 0 {
+                writeln!(f, "  {} ({} more not shown)", walk.name(), found.more())?;
+            }
         }
     }
     Ok(())
@@ -196,14 +177,14 @@ fn resources(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// online_movable=N online_kernel=N offline=N absent=N`: online blocks by
 /// zone, blocks added but offline, and blocks not added.
 fn blocks(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let block = hotplug::block_size();
-    let hp = data.hotplug.lock();
+    let block = memhp::block_size();
+    let memory = data.memory.lock();
     for (i, range) in data.aligned() {
         let total = range.len() / block;
-        let counts = hp
-            .mapping(i)
-            .filter(|m| m.is_added())
-            .map(|m| m.count_blocks());
+        let counts = memory
+            .reservation(i)
+            .filter(|r| r.is_added())
+            .map(|r| r.count_blocks());
         let (movable, kernel, offline, absent) = match counts {
             Some(c) => (c.movable, c.kernel, total - c.movable - c.kernel, 0),
             None => (0, 0, 0, total),
@@ -231,16 +212,16 @@ fn status(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             None => writeln!(f, "{key}=-"),
         }
     }
-    let hp = data.hotplug.lock();
-    let s = hp.status();
+    let memory = data.memory.lock();
+    let s = &memory.status;
     writeln!(f, "node={}", s.node)?;
     writeln!(f, "adistance={}", s.adistance)?;
     writeln!(
         f,
         "memory_tier={}",
-        s.adistance >> crate::bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
+        s.adistance >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
     )?;
-    opt(f, "memory_group", hp.group_id())?;
+    opt(f, "memory_group", memory.group_id())?;
     opt(f, "memmap_on_memory", s.memmap_on_memory.map(u8::from))?;
     opt(f, "last_add_us", s.last_add_us)?;
     opt(f, "last_remove_us", s.last_remove_us)?;
@@ -258,9 +239,9 @@ fn selfcheck(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             "mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
             range.start(),
             range.end(),
-            resource::system_ram_pages(range),
+            ioresource::system_ram_pages(range),
             range.len() / PAGE_SIZE as u64,
-            resource::system_ram_intersection(range),
+            ioresource::system_ram_intersection(range),
         )?;
     }
     Ok(())
