@@ -4,16 +4,19 @@
 # status}, checked against what the kernel shows elsewhere:
 #  - ranges: the device's range and its block-aligned part, as sysfs gives
 #    them, and whether kmem holds the reservation and the added memory;
-#  - resources: every line is a line of /proc/iomem, the parent "daxX.Y" is
-#    System RAM and not BUSY, "System RAM (kmem)" beneath it is BUSY and
-#    driver-managed; after unplug neither is left;
+#  - resources: what the kernel's walks find at the range: each range shown
+#    lies within a resource of /proc/iomem; the outermost System RAM is the
+#    parent "daxX.Y" (not BUSY), the outermost BUSY resource is "System RAM
+#    (kmem)" beneath it (driver-managed), both exactly the aligned range as
+#    /proc/iomem has them; after unplug there is neither;
 #  - blocks: the counts by state and zone equal those of the memoryN/state
 #    and valid_zones files, online_movable, with one block offlined through
 #    sysfs, online_kernel, and after unplug (absent);
 #  - status: node is the device's target_node; a node that had no memory
 #    before (the NVDIMM guest) is then in the memory tier shown, one that
-#    had (legacy pmem) keeps its tier; memmap_on_memory is the device's, and
-#    the last add and remove times.
+#    had (legacy pmem) keeps its tier; memmap_on_memory is what MemTotal shows
+#    of the memmap (the added size less the memmap where it lives on the
+#    memory, the whole size where not), and the last add and remove times.
 # online_kernel is checked only where the node had memory before: on a
 # memory-only node, the first kernel-zone memory takes the node's slab
 # structures (kmem_cache_node) and can never be offlined again, so there it
@@ -51,20 +54,32 @@ view_blocks() {
 	echo "online_movable=$(field "$l" online_movable) online_kernel=$(field "$l" online_kernel) offline=$(field "$l" offline)"
 }
 
-# resources_in_iomem -- every resource line of the view, its flags cut off,
-# is a line of /proc/iomem.
+# resources_in_iomem -- the range of every resource line of the view lies
+# within a resource of /proc/iomem; and there is at least one such line.
 resources_in_iomem() {
-	local line n=0
-	while IFS= read -r line; do
-		case $line in mapping*|*"  ("*) continue ;; esac
-		grep -qxF -- "${line%  \[flags*}" /proc/iomem || { echo "# not in /proc/iomem: $line"; return 1; }
+	local walk r s e is ie ir n=0 found
+	while read -r walk r _; do
+		case $walk in mem|system_ram|busy) ;; *) continue ;; esac
+		s=$((0x${r%-*})) e=$((0x${r#*-})) found=
+		while read -r ir _; do
+			is=$((0x${ir%-*})) ie=$((0x${ir#*-}))
+			(( is <= s && ie >= e )) && { found=1; break; }
+		done </proc/iomem
+		[ -n "$found" ] || { echo "# not in /proc/iomem: $walk $r"; return 1; }
 		n=$((n + 1))
 	done <"$V/resources"
 	[ "$n" -gt 0 ]
 }
 
+# dev_over_ram RANGE -- /proc/iomem has RANGE as $DEV and, beneath it, as
+# System RAM (kmem).
+dev_over_ram() {
+	grep -qE "^ *$1 : $DEV\$" /proc/iomem &&
+		grep -qE "^ *$1 : System RAM \(kmem\)\$" /proc/iomem
+}
+
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 24
 unload_kmem
 load_kmem rust
 unbind_any "$DEV"
@@ -82,16 +97,20 @@ expect_eq "bind $DEV to kmem" ok "$(to_kmem "$DEV")"
 check "ranges, resources, blocks, status and selfcheck exist" \
 	test -r "$V/ranges" -a -r "$V/resources" -a -r "$V/blocks" -a -r "$V/status" -a -r "$V/selfcheck"
 write_errno "$HP" unplugged >/dev/null
+mt0=$(memtotal_kb)
 expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+grown_kb=$(( $(memtotal_kb) - mt0 ))
 expect_eq "ranges: raw and aligned range, reserved and added" \
 	"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$s" "$e" "$rs" "$re")" \
 	"$(cat "$V/ranges")"
 sed 's/^/# /' "$V/resources"
 check "resources: every resource shown is in /proc/iomem" resources_in_iomem
-check "resources: $DEV holds the range, System RAM, not busy" \
-	grep -qE "^ *$r : $DEV  \[flags 0x[0-9a-f]+ system_ram\]\$" "$V/resources"
-check "resources: System RAM (kmem) beneath it, busy and driver-managed" \
-	grep -qE "^ *$r : System RAM \(kmem\)  \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" "$V/resources"
+check "resources: the outermost System RAM is $DEV's range, not busy" \
+	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" "$V/resources"
+check "resources: the outermost busy one is that range, System RAM, driver-managed" \
+	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" "$V/resources"
+check "/proc/iomem: $r is $DEV with System RAM (kmem) beneath it" \
+	dev_over_ram "$r"
 cat "$V/blocks" | sed 's/^/# /'
 expect_eq "blocks: all $n online_movable" "online_movable=$n online_kernel=0 offline=0" "$(view_blocks)"
 last=$(blocks_of "$r" | tail -n1)
@@ -107,7 +126,9 @@ else
 	expect_eq "status: node $node, which had memory, keeps its tier" "$tier_before" "$(tier_of "$node")"
 fi
 check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' "$V/status"
-expect_eq "status: memmap_on_memory is the device's" "$(cat $DAX_BASE/$DEV/memmap_on_memory)" "$(key "$V/status" memmap_on_memory)"
+size_kb=$(( (re - rs + 1) / 1024 ))
+expect_eq "status: memmap_on_memory as MemTotal shows it (grew ${grown_kb} of ${size_kb} kB)" \
+	"$(( grown_kb < size_kb ? 1 : 0 ))" "$(key "$V/status" memmap_on_memory)"
 check "status: the last add took some microseconds" test "$(key "$V/status" last_add_us)" -gt 0
 expect_eq "unplug" ok "$(unplug_retry "$DEV")"
 check "status: the last remove took some microseconds" test "$(key "$V/status" last_remove_us)" -gt 0
@@ -122,8 +143,10 @@ else
 		ktap_test_skip "$t: node $node has no memory of its own, so kernel-zone memory there could never be removed"
 	done
 fi
-check "resources: neither $DEV nor System RAM (kmem) after unplug" \
-	bash -c "! grep -qE ' : ($DEV|System RAM \\(kmem\\))  ' '$V/resources'"
+res=$(cat "$V/resources")
+sed 's/^/# /' <<<"$res"
+check "resources: neither System RAM nor anything busy at the range after unplug" \
+	bash -c "grep -q '^mapping0 ' <<<\"\$1\" && ! grep -qE '^  (system_ram|busy) ' <<<\"\$1\"" _ "$res"
 write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
 check "the view is removed on unbind" test ! -e "$V"
 write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
