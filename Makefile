@@ -11,6 +11,8 @@
 #   make bench      our kmem against the C kmem in one release-kernel boot:
 #                   table, out/bench/bench.json and bench.svg
 #                   (ROUNDS=15 SIZES="1G 4G 16G" MULTI=2G)
+#   make configs    build the module against kernels without MEMORY_HOTREMOVE,
+#                   NUMA and MODULE_UNLOAD (config parity with the C kmem)
 #   make CLIPPY=1   build with clippy
 #   make clean      remove the module build output
 #
@@ -63,6 +65,9 @@ reference:
 demo:
 	scripts/demo.sh
 
+configs: setup
+	scripts/build-configs.sh
+
 ROUNDS ?= 15
 SIZES ?= 1G 4G 16G
 MULTI ?= 2G
@@ -72,4 +77,4 @@ bench:
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
 
-.PHONY: all setup kernel module progs check stress reference demo bench clean
+.PHONY: all setup kernel module progs check stress reference demo bench configs clean
