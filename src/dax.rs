@@ -46,10 +46,10 @@ use crate::{
 /// `self.0` is a valid `struct dev_dax` that the dax bus keeps alive for as
 /// long as a reference to this type exists: references are only made while
 /// the device is being probed, is bound to our driver, or is being removed
-/// from it. Its `target_node` and `memmap_on_memory` do not change while it
-/// is bound (the bus refuses those writes to a bound device); its ranges
-/// may (`mapping_store()` checks only the region's driver), so they are read
-/// in probe only, through [`Probe`].
+/// from it. Its `target_node` is fixed when the device is created. Its
+/// `memmap_on_memory` and ranges are read in probe only, through [`Probe`]:
+/// the bus refuses a `memmap_on_memory` write only to kmem-type drivers, and
+/// `mapping_store()` checks only the region's driver.
 #[repr(transparent)]
 pub(crate) struct DaxDevice(Opaque<bindings::dev_dax>);
 
@@ -89,12 +89,6 @@ impl DaxDevice {
         // SAFETY: `self.0` is valid (type invariant); a plain field read.
         unsafe { (*self.as_raw()).target_node }
     }
-
-    /// Returns whether the device allows the memmap to live on its own memory.
-    pub(crate) fn memmap_on_memory(&self) -> bool {
-        // SAFETY: `self.0` is valid (type invariant); a plain field read.
-        unsafe { (*self.as_raw()).memmap_on_memory }
-    }
 }
 
 /// A dax device being probed: the one time its ranges are read.
@@ -109,6 +103,14 @@ impl core::ops::Deref for Probe<'_> {
 }
 
 impl Probe<'_> {
+    /// Returns whether the device allows the memmap to live on its own memory.
+    pub(crate) fn memmap_on_memory(&self) -> bool {
+        // SAFETY: `self.0` is valid (type invariant); a plain field read. Its
+        // writer, `memmap_on_memory_store()`, takes the device lock, which
+        // the driver core holds across probe.
+        unsafe { (*self.0.as_raw()).memmap_on_memory }
+    }
+
     /// Returns the device's physical ranges, unaligned, in index order.
     ///
     /// The bus exports no lock for them (`dax_dev_rwsem` is private to
@@ -122,7 +124,11 @@ impl Probe<'_> {
         let nr = usize::try_from(nr).map_err(|_| EINVAL)?;
         let mut out = KVec::with_capacity(nr, GFP_KERNEL)?;
         for i in 0..nr {
-            // SAFETY: `ranges` holds `nr_range` elements and `i < nr_range`.
+            // SAFETY: `ranges` held `nr_range` elements when the bus checked
+            // the size, and `i < nr_range`. A `mapping_store()` on the device
+            // at this very moment could reallocate them under
+            // `dax_dev_rwsem`, which a driver cannot take: the C kmem has the
+            // same window, and both read the ranges only here.
             let r = unsafe { (*ranges.add(i)).range };
             out.push(Range::new(r.start, r.end), GFP_KERNEL)?;
         }
@@ -179,12 +185,20 @@ unsafe impl<T: Driver> Send for Registration<T> {}
 unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
-    /// Initialises `driver` and registers it on the dax bus as `name`, with
-    /// type `DAXDRV_KMEM_TYPE` and the kmem `state` attribute group.
-    pub(crate) fn new(
+    /// Initialises `driver` and registers it on the dax bus as `name`, of
+    /// type `type_`, with `dev_groups` on its bound devices.
+    ///
+    /// # Safety
+    ///
+    /// `dev_groups` is null or a static, NULL-terminated attribute group
+    /// list whose callbacks reach devices only through [`show_state::<T>`]
+    /// and [`store_state::<T>`], for this `T`.
+    pub(crate) unsafe fn new(
         driver: impl PinInit<T, Error>,
         name: &'static CStr,
         module: &'static ThisModule,
+        type_: bindings::dax_driver_type,
+        dev_groups: *const *const kb::attribute_group,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             driver <- driver,
@@ -194,8 +208,8 @@ impl<T: Driver> Registration<T> {
                     ptr::write_bytes(drv, 0, 1);
                     (*drv).probe = Some(Self::probe_callback);
                     (*drv).remove = Some(Self::remove_callback);
-                    (*drv).type_ = bindings::dax_driver_type_DAXDRV_KMEM_TYPE;
-                    (*drv).drv.dev_groups = bindings::kmem_shim_dev_groups();
+                    (*drv).type_ = type_;
+                    (*drv).drv.dev_groups = dev_groups.cast_mut();
                 }
                 // SAFETY: `drv` is fully initialised and pinned (it lives in a
                 // pinned `Registration` until `drop` unregisters it); `name` and

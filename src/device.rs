@@ -105,16 +105,20 @@ impl Reservation {
     ///
     /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
     /// every block is back in its previous state and the slots are untouched.
-    pub(crate) fn offline_and_remove_all(slots: &mut [Option<Self>]) -> Result {
+    /// The outer error is a failure to allocate; the inner one is the
+    /// kernel's refusal.
+    pub(crate) fn offline_and_remove_all(slots: &mut [Option<Self>]) -> Result<Result> {
         let mut memory = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
         for r in slots.iter_mut().flatten() {
             memory.push(&mut r.memory, GFP_KERNEL)?;
         }
-        AddedMemory::offline_and_remove_all(&mut memory)?;
+        if let Err(e) = AddedMemory::offline_and_remove_all(&mut memory)? {
+            return Ok(Err(e));
+        }
         drop(memory);
         // No memory is left beneath any of them: release the reservations.
         slots.iter_mut().for_each(|slot| *slot = None);
-        Ok(())
+        Ok(Ok(()))
     }
 }
 

@@ -258,6 +258,12 @@ impl dax::Driver for KmemDriver {
     fn remove(&self, dax: &DaxDevice, data: Self::Data) {
         let dev = dax.as_dev();
         let mut mem = data.memory.lock();
+        if !memhp::HOTREMOVE {
+            // C: without hot-remove, leak on purpose and silently: the
+            // regions stay reserved and the memory added until reboot.
+            mem.leak();
+            return;
+        }
         // The state only tracks writes to `state`, so it may be stale: try
         // remove_memory() on every range, which reports the truth and never
         // offlines (offlining here could deadlock an unbind).
@@ -324,9 +330,13 @@ impl KmemDevice {
         match state::transition(self.state(), requested) {
             Transition::Keep => Ok(()),
             Transition::Busy => Err(EBUSY),
+            // C: without hot-remove, unplug is refused silently.
+            Transition::Unplug if !memhp::HOTREMOVE => Err(EBUSY),
             Transition::Unplug => {
                 let start = Instant::<Monotonic>::now();
-                if let Err(e) = Reservation::offline_and_remove_all(&mut mem.slots) {
+                let removed = Reservation::offline_and_remove_all(&mut mem.slots)
+                    .map_err(|e| mem.failed("offline and remove", e))?;
+                if let Err(e) = removed {
                     dev_err!(
                         dax.as_dev(),
                         "hotremove failed, device left online: {}\n",
@@ -347,6 +357,9 @@ impl KmemDevice {
     /// `dax_kmem_do_hotplug()` and `dax_kmem_cleanup_resources()`).
     fn plug(&self, dax: &DaxDevice, mem: &mut DeviceMemory, online: OnlineType) -> Result {
         let start = Instant::<Monotonic>::now();
+        if mem.group.is_none() {
+            return Err(EINVAL);
+        }
         if let Err(e) = reserve(dax.as_dev(), &self.aligned, &mut mem.slots, &self.res_name) {
             return Err(mem.failed("reserve", e));
         }
@@ -396,18 +409,13 @@ fn reserve(
                 reserved += 1;
             }
             None => {
-                // Beyond C: say what is in the way, as far as the kernel
-                // lets a module read it (names are in /proc/iomem).
+                warn_range(dev, i, range, "could not reserve region");
+                // Beyond C, on a line of its own so that the C line stays
+                // as it is: what is in the way, as far as the kernel lets a
+                // module read it (names are in /proc/iomem).
                 let conflicts = Conflicts::at(range);
                 if conflicts.any() {
-                    dev_warn!(
-                        dev,
-                        "mapping{i}: {:#x}-{:#x} could not reserve region: overlaps {conflicts}\n",
-                        range.start(),
-                        range.end()
-                    );
-                } else {
-                    warn_range(dev, i, range, "could not reserve region");
+                    dev_warn!(dev, "mapping{i}: in the way: {conflicts}\n");
                 }
                 if reserved == 0 {
                     return Err(EBUSY);

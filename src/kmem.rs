@@ -18,8 +18,9 @@
 //! driver.rs               probe, remove, state changes, stranded memory
 //! view.rs  state.rs       debugfs view; the state attribute's rules (pure)
 //! device.rs               what kmem holds for one device
-//! dax.rs debugfs.rs ioresource.rs memhp.rs tiers.rs module_ref.rs sysfs.rs units.rs
-//! range.rs bindings.rs    leaves: one kernel API each, `unsafe` only here
+//! dax.rs debugfs.rs memhp.rs tiers.rs module_ref.rs units.rs   leaves: one
+//! ioresource.rs sysfs.rs  kernel API each, `unsafe` only here (memhp.rs uses
+//! range.rs bindings.rs    ioresource.rs's names, dax.rs uses sysfs.rs)
 //! ```
 
 mod bindings;
@@ -63,13 +64,28 @@ struct KmemModule {
 
 impl kernel::InPlaceModule for KmemModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: The shim's groups hold the `state` attribute only, whose
+        // callbacks are `kmem_rs_state_show`/`_store` below: `show_state` and
+        // `store_state` for `KmemDriver`, the `T` registered here.
+        let registration = unsafe {
+            dax::Registration::new(
+                driver::KmemDriver::new(module),
+                c"kmem",
+                module,
+                bindings::dax_driver_type_DAXDRV_KMEM_TYPE,
+                bindings::kmem_shim_dev_groups(),
+            )
+        };
         try_pin_init!(Self {
-            registration <- dax::Registration::new(driver::KmemDriver::new(module), c"kmem", module),
+            registration <- registration,
         })
     }
 }
 
 /// Shows `state` (called by the C shim's attribute).
+///
+/// This and [`kmem_rs_state_store`] tie the shim's attribute to the one
+/// driver type registered in [`KmemModule::init`].
 ///
 /// # Safety
 ///

@@ -8,8 +8,9 @@
 //!
 //! Never call into this file with the device hotplug lock held: adding and
 //! removing memory take it themselves. Without `CONFIG_MEMORY_HOTREMOVE`
-//! the header's stubs answer every removal with `-EBUSY`, as the C kmem
-//! expects; the C shim calls them, so that this file builds either way.
+//! the header's stubs (called through the C shim, so that this file builds
+//! either way) answer every removal with `-EBUSY`; the driver checks
+//! [`HOTREMOVE`] first and, like the C kmem, does not try.
 
 use core::mem::ManuallyDrop;
 
@@ -28,6 +29,9 @@ use crate::{
     ioresource::ResourceName,
     range::Range, //
 };
+
+/// Whether the kernel can remove memory (`CONFIG_MEMORY_HOTREMOVE`).
+pub(crate) const HOTREMOVE: bool = cfg!(CONFIG_MEMORY_HOTREMOVE);
 
 /// How hot-added memory is onlined (C: `enum mmop`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -208,27 +212,31 @@ impl AddedMemory {
     ///
     /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
     /// every block is back in its previous state and the slots are untouched.
-    pub(crate) fn offline_and_remove_all(memory: &mut [&mut Option<Self>]) -> Result {
+    /// The outer error is a failure to allocate; the inner one is the
+    /// kernel's refusal.
+    pub(crate) fn offline_and_remove_all(memory: &mut [&mut Option<Self>]) -> Result<Result> {
         let mut ranges = KVec::with_capacity(memory.len(), GFP_KERNEL)?;
         for m in memory.iter().filter_map(|slot| slot.as_ref()) {
             ranges.push(m.range.to_c(), GFP_KERNEL)?;
         }
         if ranges.is_empty() {
-            return Ok(());
+            return Ok(Ok(()));
         }
         let nr = c_uint::try_from(ranges.len()).map_err(|_| EINVAL)?;
         // SAFETY: `ranges` holds `nr` ranges, each added by `add` and still
         // added.
-        to_result(unsafe {
-            bindings::kmem_shim_offline_and_remove_memory_ranges(ranges.as_ptr(), nr)
-        })?;
+        let rc =
+            unsafe { bindings::kmem_shim_offline_and_remove_memory_ranges(ranges.as_ptr(), nr) };
+        if let Err(e) = to_result(rc) {
+            return Ok(Err(e));
+        }
         for slot in memory.iter_mut() {
             if let Some(m) = slot.take() {
                 // SAFETY: The call above removed every range.
                 unsafe { m.forget_removed() };
             }
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Releases the name after the memory was removed.

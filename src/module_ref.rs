@@ -47,8 +47,9 @@ impl Drop for ModuleRef {
     fn drop(&mut self) {
         // SAFETY: This object holds a reference (type invariant), so the
         // module is still loaded. Callers drop it from code that the module's
-        // unload waits for (a probe or a sysfs write of the driver), so the
-        // module cannot go away under the caller after the put.
+        // unload waits for (a probe, a remove, or a sysfs write of the
+        // driver), so the module cannot go away under the caller after the
+        // put.
         unsafe { bindings::kmem_shim_module_put(self.module) };
     }
 }

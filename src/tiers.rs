@@ -7,8 +7,8 @@
 //! Without `CONFIG_NUMA` the header's stubs run (through the C shim): no
 //! type is ever found or set, as for the C kmem.
 //!
-//! Lock order: [`MemoryTypes`]' mutex is taken alone, never while a device's
-//! `memory` mutex is held by the same thread for longer than the lookup.
+//! Lock order: [`MemoryTypes`]' mutex is taken alone: probe looks the type
+//! up before the device's `memory` mutex exists.
 
 use core::ptr::NonNull;
 

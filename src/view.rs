@@ -2,13 +2,13 @@
 
 //! The driver's view in debugfs: `kmem/daxX.Y/`.
 //!
-//! Read-only files built with `kernel::debugfs`, one directory per bound
+//! Read-only files made with [`crate::debugfs`], one directory per bound
 //! device:
 //!
 //! - `ranges`: each range of the device, raw and block-aligned, and whether
 //!   kmem holds its reservation and its added memory.
-//! - `resources`: for each aligned range, the iomem resources that hold or
-//!   overlap it, as `/proc/iomem` prints them, then their flags.
+//! - `resources`: for each aligned range, what three walks of the iomem tree
+//!   find there (see below), with flags.
 //! - `blocks`: for each aligned range, its memory blocks by state and zone.
 //! - `status`: state, node, memory tier, memory group, `memmap_on_memory`,
 //!   the time the last add and remove took, and the last error.
@@ -24,8 +24,10 @@
 //! IORES_DESC_NONE)`: all pages and "intersects" while the memory is added,
 //! no pages and "disjoint" once it is removed.
 //!
-//! Every file reads the device's data under its mutex, so a read waits for
-//! a state change in progress and never sees memory being removed.
+//! `ranges`, `blocks` and `status` read the device's data under its mutex,
+//! so a read waits for a state change in progress and never sees memory
+//! being removed; `resources` and `selfcheck` ask the kernel, which locks
+//! what it reads.
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
 //! resources at the range that have its flags, cut to the range (`mem`: any
