@@ -4,6 +4,8 @@
 #
 #   make            build kmem.ko against the cached debug kernel (built on first use)
 #   make check      set up, build, boot the guest, run every test (debug kernel)
+#   make check T=view.sh [S=SESSION]
+#                   only that test (or tests), in the first session running it
 #   make progs      build the guest's static test programs and the test-only
 #                   module kmem_test_claim.ko (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
@@ -54,7 +56,11 @@ progs: kernel
 	@cp $(CURDIR)/build/claim-$(FLAVOR)/kmem_test_claim.ko $(CURDIR)/build/selftests/
 
 check:
+ifdef T
+	scripts/one-test.sh $(if $(S),--session $(S)) $(T)
+else
 	scripts/run-tests.sh --flavor debug
+endif
 
 stress:
 	scripts/run-tests.sh --flavor debug --sessions selftests/sessions.stress
