@@ -33,6 +33,8 @@ dmesg | awk '
 		fn = ""; for (i = 1; i <= NF; i++) if ($i == "initcall") fn = $(i + 1)
 		print "# profile: initcall " us " " fn
 	}'
+# The kernel's own lines from /init on (what the guest's set-up costs).
+dmesg | sed -n '/Run \/init as init process/,$p' | grep -v initcall | sed 's/^/# profile-init: /'
 EOS
 for kind in "${kinds[@]}"; do
 	opts=(--pmem "${kind%%:*}")
