@@ -39,6 +39,32 @@ driver_of() {
 # is_ours -- the loaded kmem module is the out-of-tree (Rust) one.
 is_ours() { grep -q O /sys/module/kmem/taint 2>/dev/null; }
 
+# is_c_kmem -- a kmem module is loaded, and it is the in-tree (C) one: its
+# taint flags, which the kernel always shows for a loaded module, lack O.
+is_c_kmem() {
+	local taint
+	[ -e /sys/module/kmem/taint ] || return 1
+	taint=$(cat /sys/module/kmem/taint) || return 1
+	[[ $taint != *O* ]]
+}
+
+# lacks PATTERN FILE -- FILE can be read and no line of it matches the
+# extended regular expression PATTERN. A negated grep would pass for a file
+# that is gone; this fails.
+lacks() {
+	local text
+	[ -r "$2" ] || return 1
+	text=$(cat "$2") || return 1
+	! grep -qE -- "$1" <<<"$text"
+}
+
+# rmmod_refused -- kmem is loaded, `rmmod kmem` fails, and kmem is still
+# loaded. A bare `! rmmod kmem` would pass with no kmem loaded at all.
+rmmod_refused() {
+	[ -d /sys/module/kmem ] || return 1
+	! rmmod kmem 2>/dev/null && [ -d /sys/module/kmem ]
+}
+
 # load_kmem rust|c -- load one of the two kmem modules (none may be loaded).
 load_kmem() {
 	case $1 in
