@@ -65,6 +65,27 @@ rmmod_refused() {
 	! rmmod kmem 2>/dev/null && [ -d /sys/module/kmem ]
 }
 
+# pmem_kind -- the guest's emulated pmem (legacy, nvdimm or hmem), from the
+# kernel command line qemu/run wrote.
+pmem_kind() {
+	local a
+	for a in $(</proc/cmdline); do
+		case $a in kmem_rs.pmem=*) echo "${a#*=}"; return ;; esac
+	done
+}
+
+# ran_before TEST -- TEST ran earlier in this session (run_guest.sh lists the
+# tests it ran in KMEM_SESSION_DONE).
+ran_before() { [[ " ${KMEM_SESSION_DONE:-} " == *" $1 "* ]]; }
+
+# fail_all DESCRIPTION -- a test whose precondition an earlier test broke:
+# plan one result, fail it, exit. A skip would hide what broke it.
+fail_all() {
+	ktap_set_plan 1
+	ktap_test_fail "$*"
+	ktap_finished
+}
+
 # load_kmem rust|c -- load one of the two kmem modules (none may be loaded).
 load_kmem() {
 	case $1 in
