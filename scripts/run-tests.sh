@@ -35,24 +35,57 @@ mkdir -p out
 results=out/results-$flavor.txt
 : >"$results"
 
+# session_tests REST -- the names of the tests a session line's REST lists,
+# in order, one per line: the first word of each "--"-separated part that is
+# not VAR=VALUE.
+session_tests() {
+	local w words first=1
+	read -ra words <<<"$1"
+	for w in "${words[@]}"; do
+		if [ "$w" = -- ]; then first=1
+		elif ((first)) && [[ $w != *=* ]]; then echo "$w"; first=0
+		fi
+	done
+}
+
 # Counts one session's console log into $results, one line per KTAP result:
-# "PASS|FAIL|SKIP session test: description".
+# "PASS|FAIL|SKIP session test: description". Each test must print a plan
+# (a skip is "1..0 # SKIP reason") and as many results as it plans, and the
+# tests that began (and ended) must be those the session lists.
+# run_guest.sh's own failures ("# kmem-rs-fail:") and a kernel log that never
+# reached the session's end marker fail the session.
 count_log() {
-	local session=$1 log=$2 rc=$3
-	awk -v s="$session" -v qrc="$rc" '
+	local session=$1 log=$2 rc=$3 tests=$4
+	awk -v s="$session" -v qrc="$rc" -v tests="$tests" '
+	BEGIN { nexp = split(tests, expect, " "); for (i = 1; i <= nexp; i++) want[expect[i]]++ }
+	{ sub(/\r$/, "") }
 	function finish(name, trc) {
-		if (plan != "" && nres != plan)
+		if (plan == "" && !skipped)
+			{ printf "FAIL %s %s: printed no KTAP plan\n", s, name; }
+		else if (plan != "" && nres != plan)
 			{ printf "FAIL %s %s: planned %d results, got %d\n", s, name, plan, nres; }
 		if (trc != 0 && trc != 4 && nfail == 0)
 			{ printf "FAIL %s %s: exited with status %d\n", s, name, trc; }
 	}
-	/^# kmem-rs-begin / { cur = $3; plan = ""; nres = 0; nfail = 0; inside = 1; next }
+	/^# kmem-rs-fail: / { line = $0; sub(/^# kmem-rs-fail: /, "", line)
+		printf "FAIL %s harness: %s\n", s, line; next }
+	/^# dmesg: .*kmem-rs: \[[0-9]+\] session ends$/ { ended_session = 1; next }
+	/^# kmem-rs-begin / {
+		if (inside) printf "FAIL %s %s: did not end before %s began\n", s, cur, $3
+		cur = $3; plan = ""; skipped = 0; nres = 0; nfail = 0; inside = 1
+		nbegun++
+		if (want[cur] > 0) want[cur]--
+		else printf "FAIL %s %s: began, but the session does not list it (again)\n", s, cur
+		next
+	}
 	/^# kmem-rs-end / {
-		split($4, a, "="); finish(cur, a[2]); inside = 0; ended[cur] = 1; next
+		if (!inside || $3 != cur) { printf "FAIL %s %s: ended without beginning\n", s, $3; next }
+		split($4, a, "="); finish(cur, a[2]); inside = 0; nended++; next
 	}
 	!inside { next }
 	/^1\.\.0 *# *SKIP/ { line = $0; sub(/^1\.\.0 *# *SKIP */, "", line)
-		printf "SKIP %s %s: %s\n", s, cur, line; plan = ""; next }
+		printf "SKIP %s %s: %s\n", s, cur, line; plan = ""; skipped = 1; next }
+	/^1\.\.0( |$)/ { printf "FAIL %s %s: plan 1..0 without # SKIP\n", s, cur; plan = 0; next }
 	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
 	/^(not )?ok [0-9]+/ {
 		nres++
@@ -63,6 +96,13 @@ count_log() {
 	}
 	END {
 		if (inside) printf "FAIL %s %s: did not finish (guest crashed or timed out)\n", s, cur
+		for (i = 1; i <= nexp; i++)
+			if (want[expect[i]] > 0) {
+				want[expect[i]]--
+				printf "FAIL %s %s: listed in the session but never began\n", s, expect[i]
+			}
+		if (nbegun > 0 && !ended_session)
+			printf "FAIL %s harness: the kernel log was not printed to the end of the session (no \"session ends\" marker)\n", s
 		if (qrc != 0) printf "FAIL %s guest: qemu/run exited %d (kernel report, crash or time-out; see %s)\n", s, qrc, "'"$log"'"
 	}' "$log"
 }
@@ -95,13 +135,15 @@ run_session() {
 	local start
 	start=$(date +%s)
 	rc=0
-	# The guest's own hung-task detector catches a hang within minutes;
-	# the time-out only stops a guest that stays busy. TCG guests slow
+	# A hang panics the guest: run_guest.sh sets hung_task_panic=1, so a
+	# task blocked for hung_task_timeout_secs (60 s in the debug kernel)
+	# ends the session at the detector's next check, within twice that.
+	# The time-out only stops a guest that stays busy. TCG guests slow
 	# down by a factor of two or more when the host is loaded.
 	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --script "$script" \
 		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
-	count_log "$name" "$log" "$rc" >"$file"
+	count_log "$name" "$log" "$rc" "$(session_tests "$rest" | tr '\n' ' ')" >"$file"
 	log "session $name: exit $rc after $(( $(date +%s) - start )) s;" \
 	    "$(grep -c '^PASS' "$file") passed, $(grep -c '^FAIL' "$file") failed"
 }

@@ -18,7 +18,7 @@ load_kmem "$WHICH"
 if [ "$WHICH" = rust ]; then
 	check "the kmem under test is ours" is_ours
 else
-	check "the kmem under test is the C one" bash -c '! grep -q O /sys/module/kmem/taint'
+	check "the kmem under test is the C one" is_c_kmem
 fi
 
 expect_eq "unbind $DEV from device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/unbind $DEV)"

@@ -39,6 +39,53 @@ driver_of() {
 # is_ours -- the loaded kmem module is the out-of-tree (Rust) one.
 is_ours() { grep -q O /sys/module/kmem/taint 2>/dev/null; }
 
+# is_c_kmem -- a kmem module is loaded, and it is the in-tree (C) one: its
+# taint flags, which the kernel always shows for a loaded module, lack O.
+is_c_kmem() {
+	local taint
+	[ -e /sys/module/kmem/taint ] || return 1
+	taint=$(cat /sys/module/kmem/taint) || return 1
+	[[ $taint != *O* ]]
+}
+
+# lacks PATTERN FILE -- FILE can be read and no line of it matches the
+# extended regular expression PATTERN. A negated grep would pass for a file
+# that is gone; this fails.
+lacks() {
+	local text
+	[ -r "$2" ] || return 1
+	text=$(cat "$2") || return 1
+	! grep -qE -- "$1" <<<"$text"
+}
+
+# rmmod_refused -- kmem is loaded, `rmmod kmem` fails, and kmem is still
+# loaded. A bare `! rmmod kmem` would pass with no kmem loaded at all.
+rmmod_refused() {
+	[ -d /sys/module/kmem ] || return 1
+	! rmmod kmem 2>/dev/null && [ -d /sys/module/kmem ]
+}
+
+# pmem_kind -- the guest's emulated pmem (legacy, nvdimm or hmem), from the
+# kernel command line qemu/run wrote.
+pmem_kind() {
+	local a
+	for a in $(</proc/cmdline); do
+		case $a in kmem_rs.pmem=*) echo "${a#*=}"; return ;; esac
+	done
+}
+
+# ran_before TEST -- TEST ran earlier in this session (run_guest.sh lists the
+# tests it ran in KMEM_SESSION_DONE).
+ran_before() { [[ " ${KMEM_SESSION_DONE:-} " == *" $1 "* ]]; }
+
+# fail_all DESCRIPTION -- a test whose precondition an earlier test broke:
+# plan one result, fail it, exit. A skip would hide what broke it.
+fail_all() {
+	ktap_set_plan 1
+	ktap_test_fail "$*"
+	ktap_finished
+}
+
 # load_kmem rust|c -- load one of the two kmem modules (none may be loaded).
 load_kmem() {
 	case $1 in

@@ -4,7 +4,10 @@
 # distance of five times DRAM's (MEMTIER_ADISTANCE_DRAM 576 -> 2880), which
 # puts it in memory_tier22 (2880 >> MEMTIER_CHUNK_BITS), below DRAM's
 # memory_tier4, once its memory is online; unplug and unbind take it out.
-# Needs the device's node to have no other memory (the NVDIMM guest).
+# Needs the device's node to have no other memory (the NVDIMM guest). In the
+# NVDIMM guest that node has no memory but what kmem adds, so memory there
+# before the test means an earlier test left it online: a failure, not a
+# skip.
 #   memory_tier.sh rust|c
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 WHICH=${1:-rust}
@@ -15,10 +18,12 @@ ktap_print_header
 node=$(cat $DAX_BASE/$DEV/target_node)
 # A memoryless node is not online and has no sysfs directory.
 mem=$(awk '/MemTotal/ {print $4}' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
-if [ "${mem:-0}" != 0 ]; then
+if [ "$(pmem_kind)" != nvdimm ]; then
 	ktap_skip_all "node $node has memory of its own: run in the NVDIMM guest"
 	exit "$KSFT_SKIP"
 fi
+[ "${mem:-0}" = 0 ] ||
+	fail_all "node $node has no memory before the test (seen MemTotal $mem kB: an earlier test left memory online)"
 ktap_set_plan 7
 unload_kmem
 load_kmem "$WHICH"
