@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The host-side test runner behind `make check`: sets up, builds the kernel
-# and the module, boots one guest per line of selftests/sessions, collects
+# and the module, runs the host-side gates (scripts/gates.sh: clippy,
+# rustfmt, checkpatch), boots one guest per line of selftests/sessions, collects
 # every test's KTAP from the console and prints per-test results and the line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
@@ -34,6 +35,11 @@ make --no-print-directory FLAVOR="$flavor" module progs >&2
 mkdir -p out
 results=out/results-$flavor.txt
 : >"$results"
+# Host-side gates first (clippy, rustfmt, checkpatch): result lines of their
+# own; a failed gate fails the run, and the guests still boot.
+gates_start=$(date +%s)
+scripts/gates.sh --flavor "$flavor" >>"$results" || true
+log "gates: $(( $(date +%s) - gates_start )) s"
 
 # session_tests REST -- the names of the tests a session line's REST lists,
 # in order, one per line: the first word of each "--"-separated part that is
