@@ -150,7 +150,12 @@ run_session() {
 		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
 	count_log "$name" "$log" "$rc" "$(session_tests "$rest" | tr '\n' ' ')" >"$file"
-	log "session $name: exit $rc after $(( $(date +%s) - start )) s;" \
+	# Boot to the first test: the guest's uptime at run_guest.sh's first
+	# marker.
+	boot=$(sed -n 's/^# dmesg: \[ *\([0-9]*\)\.[0-9]*\] kmem-rs: \[1\] session starts.*/\1/p' "$log" | head -n1)
+	echo "session $name: boot to the first test ${boot:-?} s (guest uptime), whole session $(( $(date +%s) - start )) s" \
+		>"${file%.txt}.time"
+	log "session $name: exit $rc after $(( $(date +%s) - start )) s (boot ${boot:-?} s);" \
 	    "$(grep -c '^PASS' "$file") passed, $(grep -c '^FAIL' "$file") failed"
 }
 
@@ -174,6 +179,13 @@ for name in "${names[@]}"; do
 	cat "$f" >>"$results"
 	rm -f "$f"
 done
+timings=out/timings-$flavor.txt
+: >"$timings"
+for name in "${names[@]}"; do
+	f=out/results-$flavor.$name.time
+	[ -f "$f" ] && cat "$f" >>"$timings"
+	rm -f "$f"
+done
 
 echo
 echo "==== kmem-rs test results ($flavor kernel) ===="
@@ -181,6 +193,7 @@ cat "$results"
 passed=$(grep -c '^PASS' "$results" || true)
 failed=$(grep -c '^FAIL' "$results" || true)
 skipped=$(grep -c '^SKIP' "$results" || true)
+cat "$timings"
 echo "total time: $(( $(date +%s) - total_start )) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
