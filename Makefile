@@ -13,6 +13,8 @@
 #   make bench      our kmem against the C kmem in one release-kernel boot:
 #                   table, out/bench/bench.json and bench.svg
 #                   (ROUNDS=15 SIZES="1G 4G 16G" MULTI=2G)
+#   make rust-analyzer  write rust-project.json (the crate, the kernel crates)
+#                   for an editor, against the kernel in use
 #   make configs    build the module against kernels without MEMORY_HOTREMOVE,
 #                   NUMA and MODULE_UNLOAD (config parity with the C kmem)
 #   make CLIPPY=1   build with clippy
@@ -74,6 +76,13 @@ demo:
 configs: setup
 	scripts/build-configs.sh
 
+# The kernel writes rust-project.json for its own crates into OUT; ours is
+# added to it (scripts/rust-project.py) and the file copied to the top.
+rust-analyzer: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(OUT) LLVM=$(LLVM) rust-analyzer
+	python3 scripts/rust-project.py $(OUT)/rust-project.json $(CURDIR) $(OUT)/src/generated
+	cp $(OUT)/rust-project.json $(CURDIR)/rust-project.json
+
 ROUNDS ?= 15
 SIZES ?= 1G 4G 16G
 MULTI ?= 2G
@@ -81,6 +90,6 @@ bench:
 	scripts/bench.sh --rounds $(ROUNDS) --sizes "$(SIZES)" --multi $(MULTI)
 
 clean:
-	rm -rf $(CURDIR)/build $(CURDIR)/src/generated
+	rm -rf $(CURDIR)/build $(CURDIR)/src/generated $(CURDIR)/rust-project.json
 
-.PHONY: all setup kernel module progs check stress reference demo bench configs clean
+.PHONY: all setup kernel module progs check stress reference demo bench configs rust-analyzer clean
