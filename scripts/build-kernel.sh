@@ -40,8 +40,21 @@ if [ -f "$out/.kmem-rs-built" ]; then
 fi
 
 mk=(make -C "$src" O="$out" LLVM="$KMEM_LLVM" -j"$(nproc)")
-mkdir -p "$out"
 start=$(date +%s)
+# A config change starts from the newest finished build of the same kernel,
+# flavor and toolchain: Kbuild then rebuilds only what the changed options
+# reach (minutes, not the 15 to 20 of a build from nothing).
+rm -rf "$out"
+seed=$(ls -td "$KMEM_CACHE/build/$kver-$flavor-rustc$rustc_ver-"*/.kmem-rs-built 2>/dev/null |
+	head -n1 || true)
+if [ -n "$seed" ]; then
+	seed=$(dirname "$seed")
+	log "kernel $flavor: starting from the build in $seed"
+	cp -a "$seed" "$out.tmp"
+	rm -f "$out.tmp/.kmem-rs-built"
+	mv "$out.tmp" "$out"
+fi
+mkdir -p "$out"
 log "kernel $flavor: configuring $kver in $out"
 "${mk[@]}" -s x86_64_defconfig >/dev/null
 (cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" .config "${frags[@]}" >/dev/null)
