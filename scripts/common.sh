@@ -16,3 +16,41 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '[kmem-rs] %s\n' "$*" >&2; }
 die() { printf '[kmem-rs] error: %s\n' "$*" >&2; exit 1; }
+
+# The Debian archive URI of this machine: the first URIs:/deb line that is not
+# the security archive. No mirror host is written into the repository.
+debian_uri() {
+	local f
+	{
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[ -f "$f" ] || continue
+			awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f"
+		done
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -f "$f" ] || continue
+			awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }' "$f"
+		done
+	} | grep -E '/debian/?$' | grep -v security | head -n1
+}
+
+# A private apt directory DIR reading SUITE... (main) from the machine's
+# archive, so that packages can be downloaded without touching the machine's
+# own apt state. Sets the array apt_opts and reads the package lists.
+private_apt() {
+	local dir=$1 uri suite; shift
+	uri=$(debian_uri)
+	[ -n "$uri" ] || die "no Debian archive URI in /etc/apt sources"
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	: >"$dir/sources.list"
+	for suite in "$@"; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" \
+			>>"$dir/sources.list"
+	done
+	apt_opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		  -o "Dir::Etc::SourceParts=/dev/null"
+		  -o "Dir::State::Lists=$dir/lists"
+		  -o "Dir::Cache=$dir"
+		  -o "APT::Sandbox::User=root")
+	log "reading $* package lists into a private apt dir ($dir)"
+	apt-get "${apt_opts[@]}" update -qq
+}

@@ -13,33 +13,9 @@ if [ -f "$src_root/current" ] && [ -f "$(cat "$src_root/current")/Makefile" ]; t
 	exit 0
 fi
 
-# The Debian archive URI of this machine: the first URIs:/deb line that is
-# not the security archive.
-debian_uri() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }' "$f"
-	done
-}
-uri=$(debian_uri | grep -E '/debian/?$' | grep -v security | head -n1)
-[ -n "$uri" ] || die "no Debian archive URI in /etc/apt sources"
-
 apt_dir=$KMEM_CACHE/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$src_root"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $KMEM_KSUITE main" \
-	>"$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-	  -o "Dir::Etc::SourceParts=/dev/null"
-	  -o "Dir::State::Lists=$apt_dir/lists"
-	  -o "Dir::Cache=$apt_dir"
-	  -o "APT::Sandbox::User=root")
-log "reading $KMEM_KSUITE package lists into a private apt dir ($apt_dir)"
-apt-get "${apt_opts[@]}" update -qq
+mkdir -p "$src_root"
+private_apt "$apt_dir" "$KMEM_KSUITE"
 log "downloading $KMEM_KPKG (not installed: only unpacked into the cache)"
 (cd "$apt_dir/archives" && apt-get "${apt_opts[@]}" download "$KMEM_KPKG" >/dev/null)
 deb=$(ls -t "$apt_dir"/archives/"${KMEM_KPKG}"_*.deb | head -n1)

@@ -40,4 +40,6 @@ if ! bindgen --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
 else
 	log "bindgen $BINDGEN_VERSION: present"
 fi
+# QEMU 10 for the CXL guest, unpacked into the cache (the system's stays).
+"$KMEM_ROOT/scripts/fetch-qemu.sh" >/dev/null
 log "host set-up done"
