@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Builds the guest initramfs: busybox, bash, ndctl, daxctl, jq (with their
+# Builds the guest initramfs: busybox, bash, ndctl, daxctl, cxl, jq (with their
 # libraries), the kernel's modules with modules.dep, our kmem.ko in updates/
 # (so `modprobe kmem` and daxctl pick ours), the kernel's C kmem in its usual
 # place, the kernel's dax kselftest and our tests.
@@ -34,6 +34,7 @@ copy_bin() {
 copy_bin /bin/bash /bin/bash
 copy_bin /usr/bin/ndctl /usr/bin/ndctl
 copy_bin /usr/bin/daxctl /usr/bin/daxctl
+copy_bin /usr/bin/cxl /usr/bin/cxl
 copy_bin /usr/bin/jq /usr/bin/jq
 copy_bin "$(command -v kmod || echo /bin/kmod)" /sbin/kmod
 
