@@ -126,14 +126,16 @@ run_session() {
 	script=$(mktemp)
 	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
 	log=out/console-$name.log
-	# PMEM[:nonuma][:SIZE]: the pmem kind, whether the guest has NUMA
-	# nodes, and the pmem size.
+	# PMEM[:nonuma][:Ndev][:SIZE]: the pmem kind, whether the guest has
+	# NUMA nodes, how many CXL memory devices it has, and the pmem size
+	# (of each CXL device).
 	opts=(--pmem "${pmem%%:*}")
 	IFS=: read -ra popts <<<"${pmem#*:}"
 	[ "$pmem" = "${pmem%%:*}" ] && popts=()
 	for o in "${popts[@]}"; do
 		case $o in
 		nonuma) opts+=(--numa off) ;;
+		[0-9]dev) opts+=(--cxl-devices "${o%dev}") ;;
 		*[MG]) opts+=(--pmem-size "$o") ;;
 		*) die "session $name: unknown option '$o'" ;;
 		esac

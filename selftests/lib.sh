@@ -217,3 +217,115 @@ unplug_retry() {
 	done
 	echo "$err"
 }
+
+# CXL (the CXL guest, qemu/run --pmem cxl).
+CXL_BASE=/sys/bus/cxl/devices
+CXL_DRIVERS=/sys/bus/cxl/drivers
+
+# cxl_regions -- the CXL regions that exist, one name a line.
+cxl_regions() { ls -d "$CXL_BASE"/region* 2>/dev/null | xargs -rn1 basename; }
+
+# cxl_root_decoder -- the first root decoder that can hold a RAM region.
+cxl_root_decoder() {
+	local d
+	for d in "$CXL_BASE"/decoder0.*; do
+		[ "$(cat "$d/cap_ram" 2>/dev/null)" = 1 ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# cxl_free_decoder MEM -- the lowest endpoint decoder of memory device MEM
+# with no capacity allocated (the kernel allocates in decoder order).
+cxl_free_decoder() {
+	local ep d
+	for ep in "$CXL_BASE"/endpoint*; do
+		[ "$(basename "$(readlink -f "$ep/uport")")" = "$1" ] || continue
+		for d in $(ls -d "$ep"/decoder* | sort -t. -k2 -n); do
+			[ "$(( $(cat "$d/dpa_size") ))" = 0 ] && { basename "$d"; return 0; }
+		done
+	done
+	return 1
+}
+
+# cxl_dax_of REGION -- the dax device of REGION (made by dax_cxl, which
+# probes asynchronously: waits up to 10 s).
+cxl_dax_of() {
+	local i d
+	for i in $(seq 100); do
+		for d in "$CXL_BASE/dax_$1"/dax*.*; do
+			[ -e "$d" ] && { basename "$d"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# cxl_step FILE VALUE -- one write of the CXL sysfs ABI; on failure say which
+# and fail.
+cxl_step() {
+	local r
+	r=$(write_errno "$1" "$2")
+	[ "$r" = ok ] || { echo "# cxl: ${1#"$CXL_BASE"/} <- '$2': $r" >&2; return 1; }
+}
+
+# cxl_region_create MEM... -- a RAM region over all of each MEM's volatile
+# capacity, interleaved across the MEMs in the order given, committed and
+# bound to cxl_region, so that dax_cxl makes its dax device. Tries the cxl
+# command first; Debian 12's (ndctl 76.1) cannot make RAM regions ("region
+# type 'ram' not supported yet", exit status 0), so then the kernel's sysfs
+# ABI, which is what the cxl command drives. Prints the region's name.
+cxl_region_create() {
+	local rd before region r m ep i size=0 eps=()
+	rd=$(cxl_root_decoder) || { echo "# cxl: no root decoder for RAM" >&2; return 1; }
+	before=$(cxl_regions)
+	cxl create-region -t ram -d "$rd" -w $# -m "$@" >/dev/null 2>&1
+	region=$(cxl_regions | grep -vxF "${before:-none}" | head -n1)
+	if [ -n "$region" ] && [ "$(cat "$CXL_BASE/$region/commit")" = 1 ]; then
+		echo "# cxl: $region made by the cxl command" >&2
+		echo "$region"
+		return 0
+	fi
+	[ -z "$region" ] || cxl_region_destroy "$region" >&2
+	region=$(cat "$CXL_BASE/$rd/create_ram_region")
+	cxl_step "$CXL_BASE/$rd/create_ram_region" "$region" || return 1
+	r=$CXL_BASE/$region
+	cxl_step "$r/interleave_ways" $# || return 1
+	cxl_step "$r/interleave_granularity" "$(cat "$CXL_BASE/$rd/interleave_granularity")" || return 1
+	for m in "$@"; do
+		ep=$(cxl_free_decoder "$m") || { echo "# cxl: $m has no free endpoint decoder" >&2; return 1; }
+		cxl_step "$CXL_BASE/$ep/mode" ram || return 1
+		cxl_step "$CXL_BASE/$ep/dpa_size" "$(( $(cat "$CXL_BASE/$m/ram/size") ))" || return 1
+		size=$(( size + $(cat "$CXL_BASE/$m/ram/size") ))
+		eps+=("$ep")
+	done
+	cxl_step "$r/size" "$size" || return 1
+	for i in "${!eps[@]}"; do
+		cxl_step "$r/target$i" "${eps[$i]}" || return 1
+	done
+	cxl_step "$r/commit" 1 || return 1
+	[ -e "$r/driver" ] || cxl_step "$CXL_DRIVERS/cxl_region/bind" "$region" || return 1
+	echo "# cxl: $region made through sysfs: ${eps[*]}, $((size >> 20)) MiB at $(cat "$r/resource")" >&2
+	echo "$region"
+}
+
+# cxl_region_destroy REGION -- undo cxl_region_create: unbind the region
+# (which removes its dax device), decommit it, detach its endpoint decoders
+# and free their capacity, delete it. Prints nothing on success.
+cxl_region_destroy() {
+	local r=$CXL_BASE/$1 rd t ep eps=()
+	[ -d "$r" ] || { echo "# cxl: no region $1"; return 1; }
+	rd=$(basename "$(readlink -f "$r/..")")
+	[ ! -e "$r/driver" ] || cxl_step "$CXL_DRIVERS/cxl_region/unbind" "$1" || return 1
+	cxl_step "$r/commit" 0 || return 1
+	for t in "$r"/target[0-9]*; do
+		ep=$(cat "$t")
+		[ -n "$ep" ] || continue
+		eps=("$ep" "${eps[@]}")
+		# A lone newline detaches the position's decoder.
+		cxl_step "$t" $'\n' || return 1
+	done
+	for ep in "${eps[@]}"; do
+		cxl_step "$CXL_BASE/$ep/dpa_size" 0 || return 1
+	done
+	cxl_step "$CXL_BASE/$rd/delete_region" "$1" || return 1
+}
