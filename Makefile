@@ -10,6 +10,7 @@
 #                   module kmem_test_claim.ko (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
 #   make demo       bind dax0.0 to our driver in a guest and show what changes
+#                   (PMEM=cxl: a CXL memory expander, region to online node)
 #   make bench      our kmem against the C kmem in one release-kernel boot:
 #                   table, out/bench/bench.json and bench.svg
 #                   (ROUNDS=15 SIZES="1G 4G 16G" MULTI=2G)
@@ -71,7 +72,7 @@ reference:
 	scripts/run-tests.sh --flavor debug --sessions selftests/sessions.reference
 
 demo:
-	scripts/demo.sh
+	PMEM=$(PMEM) scripts/demo.sh
 
 configs: setup
 	scripts/build-configs.sh
