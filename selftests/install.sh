@@ -15,10 +15,20 @@ DEV=dax0.0
 MODS=/lib/modules/$KVER
 STAGING=/staging
 
-# use_tree NAME -- mount /staging/NAME's module tree over $MODS.
+# tree_mounted -- something is mounted over $MODS. (busybox mountpoint
+# compares device numbers, and a bind mount within the rootfs has the same.)
+tree_mounted() { grep -q " $MODS " /proc/self/mounts; }
+
+# unmount_trees -- unmount whatever is mounted over $MODS.
+unmount_trees() {
+	while tree_mounted; do umount $MODS || return 1; done
+}
+
+# use_tree NAME -- mount /staging/NAME's module tree over $MODS, alone, and
+# see it in /proc/self/mounts (so that unmount_trees finds it).
 use_tree() {
-	! mountpoint -q $MODS || umount $MODS || return 1
-	mount -o bind "$STAGING/$1$MODS" $MODS
+	unmount_trees || return 1
+	mount -o bind "$STAGING/$1$MODS" $MODS && tree_mounted
 }
 
 # modprobe_loads rust|c -- `modprobe kmem` succeeds and loads that kmem.
@@ -27,16 +37,30 @@ modprobe_loads() {
 	case $1 in rust) is_ours ;; c) is_c_kmem ;; *) return 1 ;; esac
 }
 
-# daxctl_ok ARGS... -- run daxctl, keeping its output for the message.
-daxctl_ok() { out=$(daxctl "$@" 2>&1); }
+# daxctl_ok ARGS... -- run daxctl; print its output as KTAP comments if it
+# fails.
+daxctl_ok() {
+	local out
+	out=$(daxctl "$@" 2>&1) && return
+	sed 's/^/# daxctl: /' <<<"$out"
+	return 1
+}
+
+# cleanup -- on any exit: the booted tree back, dax0.0 back on device_dax and
+# no kmem loaded, so that a failure here does not spill into the next test.
+cleanup() {
+	unmount_trees
+	[ "$(driver_of $DEV)" != kmem ] || daxctl reconfigure-device -f -m devdax $DEV >/dev/null 2>&1
+	unload_kmem 2>/dev/null
+}
 
 ktap_print_header
 if [ ! -d $STAGING/installed ]; then
 	ktap_skip_all "no /staging: qemu/run --ko named a module outside its build directory"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 22
-trap '! mountpoint -q $MODS || umount $MODS' EXIT
+ktap_set_plan 23
+trap cleanup EXIT
 unload_kmem
 check "no kmem is loaded to begin with, dax0.0 on device_dax" \
 	test ! -e /sys/module/kmem -a "$(driver_of $DEV)" = device_dax
@@ -64,7 +88,7 @@ expect_eq "uninstalled: modinfo resolves kmem to the C module again" "$C_KMEM" "
 check "uninstalled: modprobe kmem loads the C kmem again (no O taint)" modprobe_loads c
 check "uninstalled: rmmod kmem" rmmod kmem
 
-umount $MODS
+check "the booted tree is back: nothing is mounted over $MODS" unmount_trees
 expect_eq "the booted tree is back: modinfo resolves kmem to ours" "$RUST_KMEM" "$(modinfo -F filename kmem)"
 check "at the end no kmem is loaded, dax0.0 on device_dax" \
 	test ! -e /sys/module/kmem -a "$(driver_of $DEV)" = device_dax
