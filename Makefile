@@ -19,6 +19,10 @@
 #   make configs    build the module against kernels without MEMORY_HOTREMOVE,
 #                   NUMA and MODULE_UNLOAD (config parity with the C kmem)
 #   make CLIPPY=1   build with clippy
+#   make install    check the kernel's config, build, install kmem.ko into
+#                   /lib/modules/KVER/updates/ (before the C kmem) and depmod;
+#                   INSTALL_MOD_PATH=DIR stages under DIR (scripts/install.sh)
+#   make uninstall  remove it again and depmod: modprobe finds the C kmem
 #   make clean      remove the module build output
 #
 # KDIR=/path/to/kernel/build builds against your own Rust-enabled kernel
@@ -84,6 +88,16 @@ rust-analyzer: module
 	python3 scripts/rust-project.py $(OUT)/rust-project.json $(CURDIR) $(OUT)/src/generated
 	cp $(OUT)/rust-project.json $(CURDIR)/rust-project.json
 
+# The config is checked first: a kernel the module cannot go into is refused
+# before anything is built.
+install: kernel
+	@scripts/install.sh check $(KDIR)
+	@$(MAKE) --no-print-directory module
+	@scripts/install.sh install $(KDIR) $(OUT)
+
+uninstall:
+	@scripts/install.sh uninstall $(KDIR)
+
 ROUNDS ?= 15
 SIZES ?= 1G 4G 16G
 MULTI ?= 2G
@@ -93,4 +107,5 @@ bench:
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated $(CURDIR)/rust-project.json
 
-.PHONY: all setup kernel module progs check stress reference demo bench configs rust-analyzer clean
+.PHONY: all setup kernel module progs check stress reference demo bench configs rust-analyzer \
+	install uninstall clean

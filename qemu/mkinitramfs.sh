@@ -3,7 +3,8 @@
 # Builds the guest initramfs: busybox, bash, ndctl, daxctl, cxl, jq (with their
 # libraries), the kernel's modules with modules.dep, our kmem.ko in updates/
 # (so `modprobe kmem` and daxctl pick ours), the kernel's C kmem in its usual
-# place, the kernel's dax kselftest and our tests.
+# place, the kernel's dax kselftest and our tests, and in /staging the module
+# trees `make install` and `make uninstall` leave.
 #
 #   qemu/mkinitramfs.sh KDIR MODULE_KO OUT.cpio [HOSTPATH:GUESTPATH]...
 set -euo pipefail
@@ -45,6 +46,32 @@ rm -f "$root/lib/modules/$kver/build" "$root/lib/modules/$kver/source"
 install -D -m 0644 "$ko" "$root/lib/modules/$kver/updates/kmem.ko"
 echo "search updates built-in" >"$root/etc/depmod.d/kmem-rs.conf"
 depmod -b "$root" -C "$root/etc/depmod.d" "$kver"
+
+# `make install` and `make uninstall` as a user runs them, each into a copy
+# of the kernel's module tree, for selftests/install.sh: /staging/before (the
+# kernel's own), /staging/installed (scripts/install.sh install) and
+# /staging/uninstalled (install, then uninstall). Only for a module in its
+# build directory, whose modules.order modules_install reads (qemu/run --ko
+# may name a lone .ko).
+mo=$(dirname "$(readlink -f "$ko")")
+if [ -f "$mo/modules.order" ]; then
+	for s in before installed uninstalled; do
+		mkdir -p "$root/staging/$s/lib"
+		cp -a "$kdir/modinst/lib/modules" "$root/staging/$s/lib/"
+		rm -f "$root/staging/$s/lib/modules/$kver/build" "$root/staging/$s/lib/modules/$kver/source"
+	done
+	# stage ROOT ARGS... -- scripts/install.sh ARGS with INSTALL_MOD_PATH=ROOT;
+	# its output only if it fails.
+	stage() {
+		local st=$1 out
+		shift
+		out=$(INSTALL_MOD_PATH=$st "$KMEM_ROOT/scripts/install.sh" "$@" 2>&1) ||
+			{ printf '%s\n' "$out" >&2; die "scripts/install.sh $1 into $st failed"; }
+	}
+	stage "$root/staging/installed" install "$kdir" "$mo"
+	stage "$root/staging/uninstalled" install "$kdir" "$mo"
+	stage "$root/staging/uninstalled" uninstall "$kdir"
+fi
 
 # The kernel's kselftest helpers and dax test, unmodified, and ours.
 cp -a "$src/tools/testing/selftests/kselftest" "$root/kselftests/"

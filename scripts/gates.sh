@@ -6,7 +6,10 @@
 #    output directory, so the module under test is untouched);
 #  - rustfmt: `rustfmt --check` on the crate (src/kmem.rs and every module it
 #    lists) with the kernel's .rustfmt.toml;
-#  - checkpatch: scripts/checkpatch.pl reports no error on the C files.
+#  - checkpatch: scripts/checkpatch.pl reports no error on the C files;
+#  - install: `make install` refuses a kernel the module cannot go into
+#    (DEV_DAX_KMEM=y; no RUST, MEMORY_HOTPLUG or DEV_DAX), and only warns
+#    without MEMORY_HOTREMOVE.
 # Exits non-zero if any gate fails.
 #
 #   scripts/gates.sh [--flavor debug|release]
@@ -48,4 +51,39 @@ for f in src/kmem_shim.c src/kmem_shim.h src/bindings_helper.h selftests/claim/k
 	grep -q ': ERROR:' "$tmp/cp" && ok=1
 done
 result checkpatch "$ok" "checkpatch.pl reports no error on the C shim and the test module" "$tmp/cp"
+
+# install: each case (WHAT) is a fake kernel tree, the cached kernel's
+# .config with one option changed (SED) and its kernel.release, nothing to
+# build against. `make install` into a staging root must fail before
+# building, say why (TEXT) and leave the root empty.
+kdir=$(scripts/build-kernel.sh --flavor "$flavor" --print)
+# fake_kdir SED -- that tree in $tmp/k, and an empty staging root $tmp/root;
+# fails if SED changed nothing (the case would test nothing).
+fake_kdir() {
+	rm -rf "$tmp/k" "$tmp/root"
+	mkdir -p "$tmp/k/include/config" "$tmp/root"
+	cp "$kdir/include/config/kernel.release" "$tmp/k/include/config/"
+	sed "$1" "$kdir/.config" >"$tmp/k/.config"
+	! cmp -s "$kdir/.config" "$tmp/k/.config"
+}
+while IFS='|' read -r what sed text; do
+	ok=1
+	if fake_kdir "$sed"; then
+		make --no-print-directory install KDIR="$tmp/k" INSTALL_MOD_PATH="$tmp/root" >"$tmp/inst" 2>&1
+		[ $? != 0 ] && grep -qF -- "$text" "$tmp/inst" && [ -z "$(ls -A "$tmp/root")" ] && ok=0
+	else
+		echo "sed '$sed' changed nothing in $kdir/.config" >"$tmp/inst"
+	fi
+	result install "$ok" "make install refuses a kernel with $what (non-zero exit, the reason given, nothing installed)" "$tmp/inst"
+done <<'EOF'
+DEV_DAX_KMEM=y|s/^CONFIG_DEV_DAX_KMEM=m$/CONFIG_DEV_DAX_KMEM=y/|CONFIG_DEV_DAX_KMEM=y: the C kmem is built into
+no RUST|s/^CONFIG_RUST=y$/# CONFIG_RUST is not set/|CONFIG_RUST=y is missing
+no MEMORY_HOTPLUG|s/^CONFIG_MEMORY_HOTPLUG=y$/# CONFIG_MEMORY_HOTPLUG is not set/|CONFIG_MEMORY_HOTPLUG=y is missing
+no DEV_DAX|s/^CONFIG_DEV_DAX=y$/# CONFIG_DEV_DAX is not set/|CONFIG_DEV_DAX is missing
+EOF
+ok=1
+if fake_kdir 's/^CONFIG_MEMORY_HOTREMOVE=y$/# CONFIG_MEMORY_HOTREMOVE is not set/'; then
+	scripts/install.sh check "$tmp/k" >"$tmp/inst" 2>&1 && grep -q 'warning: .*MEMORY_HOTREMOVE' "$tmp/inst" && ok=0
+fi
+result install "$ok" "without MEMORY_HOTREMOVE the install check passes with a warning" "$tmp/inst"
 exit "$rc"
