@@ -8,7 +8,7 @@
 #   scripts/profile-boot.sh [--flavor debug|release] [KIND]...
 #
 # KIND is a sessions-file PMEM field (legacy:1G, nvdimm:512M, hmem:1G,
-# legacy:nonuma:1G); the default is the four kinds of selftests/sessions.
+# legacy:nonuma:1G, cxl:2dev:256M); the default is the four kinds of selftests/sessions.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -41,7 +41,11 @@ for kind in "${kinds[@]}"; do
 	IFS=: read -ra popts <<<"${kind#*:}"
 	[ "$kind" = "${kind%%:*}" ] && popts=()
 	for o in "${popts[@]}"; do
-		case $o in nonuma) opts+=(--numa off) ;; *) opts+=(--pmem-size "$o") ;; esac
+		case $o in
+		nonuma) opts+=(--numa off) ;;
+		[0-9]dev) opts+=(--cxl-devices "${o%dev}") ;;
+		*) opts+=(--pmem-size "$o") ;;
+		esac
 	done
 	log=out/console-profile-${kind//:/-}.log
 	start=$(date +%s)
