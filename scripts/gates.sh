@@ -9,7 +9,10 @@
 #  - checkpatch: scripts/checkpatch.pl reports no error on the C files;
 #  - install: `make install` refuses a kernel the module cannot go into
 #    (DEV_DAX_KMEM=y; no RUST, MEMORY_HOTPLUG or DEV_DAX), and only warns
-#    without MEMORY_HOTREMOVE.
+#    without MEMORY_HOTREMOVE;
+#  - rust-analyzer: `make rust-analyzer`'s rust-project.json lets
+#    rust-analyzer resolve the whole crate: no error, unresolved `kernel::`
+#    imports included, over its files (scripts/ra-check.sh).
 # Exits non-zero if any gate fails.
 #
 #   scripts/gates.sh [--flavor debug|release]
@@ -86,4 +89,6 @@ if fake_kdir 's/^CONFIG_MEMORY_HOTREMOVE=y$/# CONFIG_MEMORY_HOTREMOVE is not set
 	scripts/install.sh check "$tmp/k" >"$tmp/inst" 2>&1 && grep -q 'warning: .*MEMORY_HOTREMOVE' "$tmp/inst" && ok=0
 fi
 result install "$ok" "without MEMORY_HOTREMOVE the install check passes with a warning" "$tmp/inst"
+{ make --no-print-directory FLAVOR="$flavor" rust-analyzer && scripts/ra-check.sh; } >"$tmp/ra" 2>&1
+result rust-analyzer $? "rust-analyzer resolves the crate with make rust-analyzer's rust-project.json" "$tmp/ra"
 exit "$rc"

@@ -30,7 +30,7 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
 	log "adding rustup component rust-src"
 	rustup component add rust-src
 fi
-for c in rustfmt clippy; do
+for c in rustfmt clippy rust-analyzer; do
 	rustup component list --installed 2>/dev/null | grep -q "^$c" ||
 		{ log "adding rustup component $c"; rustup component add "$c"; }
 done
