@@ -48,17 +48,19 @@ for kind in "${kinds[@]}"; do
 		esac
 	done
 	log=out/console-profile-${kind//:/-}.log
+	rm -f "$log"
 	start=$(date +%s)
 	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --append "initcall_debug log_buf_len=16M ${PROFILE_APPEND:-}" \
 		--script "$script" --timeout 1200 --log "$log" >/dev/null 2>&1 || true
 	wall=$(( $(date +%s) - start ))
+	[ -f "$log" ] || { printf '%-18s no console log: qemu/run failed before the boot\n' "$kind"; continue; }
 	init=$(sed -n 's/^# profile: init-uptime //p' "$log" | tr -d '\r')
 	first=$(sed -n 's/^# profile: first-test-uptime //p' "$log" | tr -d '\r')
 	sum=$(awk '/^# profile: initcall / { s += $4 } END { printf "%.1f", s / 1e6 }' "$log")
 	printf '%-18s host wall %4d s; kernel to /init %6s s (initcalls %s s); /init to first test %s s\n' \
 		"$kind" "$wall" "${init:-?}" "$sum" \
 		"$(awk -v a="${init:-0}" -v b="${first:-0}" 'BEGIN { printf "%.1f", b - a }')"
-	sed -n 's/^# profile: initcall //p' "$log" | tr -d '\r' | sort -rn | head -n 12 |
+	sed -n 's/^# profile: initcall //p' "$log" | tr -d '\r' | sort -rn | awk 'NR <= 12' |
 		awk '{ printf "    %8.3f s  %s\n", $1 / 1e6, $2 }'
 done
 rm -f "$script"
