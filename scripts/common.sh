@@ -54,3 +54,21 @@ private_apt() {
 	log "reading $* package lists into a private apt dir ($dir)"
 	apt-get "${apt_opts[@]}" update -qq
 }
+
+# pmem_qemu_opts SPEC -- qemu/run's options for a sessions-file PMEM field,
+# PMEM[:nonuma][:Ndev][:SIZE] (the pmem kind, a guest without NUMA nodes,
+# how many CXL memory devices, the pmem size or each CXL device's), in the
+# array qemu_opts. Fails on a part it does not know.
+pmem_qemu_opts() {
+	local o parts=()
+	qemu_opts=(--pmem "${1%%:*}")
+	[ "$1" = "${1%%:*}" ] || IFS=: read -ra parts <<<"${1#*:}"
+	for o in "${parts[@]}"; do
+		case $o in
+		nonuma) qemu_opts+=(--numa off) ;;
+		[0-9]dev) qemu_opts+=(--cxl-devices "${o%dev}") ;;
+		*[MG]) qemu_opts+=(--pmem-size "$o") ;;
+		*) log "unknown part '$o' of '$1'"; return 1 ;;
+		esac
+	done
+}

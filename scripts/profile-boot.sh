@@ -37,20 +37,11 @@ dmesg | awk '
 dmesg | sed -n '/Run \/init as init process/,$p' | grep -v initcall | sed 's/^/# profile-init: /'
 EOS
 for kind in "${kinds[@]}"; do
-	opts=(--pmem "${kind%%:*}")
-	IFS=: read -ra popts <<<"${kind#*:}"
-	[ "$kind" = "${kind%%:*}" ] && popts=()
-	for o in "${popts[@]}"; do
-		case $o in
-		nonuma) opts+=(--numa off) ;;
-		[0-9]dev) opts+=(--cxl-devices "${o%dev}") ;;
-		*) opts+=(--pmem-size "$o") ;;
-		esac
-	done
+	pmem_qemu_opts "$kind" || die "bad KIND '$kind'"
 	log=out/console-profile-${kind//:/-}.log
 	rm -f "$log"
 	start=$(date +%s)
-	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --append "initcall_debug log_buf_len=16M ${PROFILE_APPEND:-}" \
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${qemu_opts[@]}" --append "initcall_debug log_buf_len=16M ${PROFILE_APPEND:-}" \
 		--script "$script" --timeout 1200 --log "$log" >/dev/null 2>&1 || true
 	wall=$(( $(date +%s) - start ))
 	[ -f "$log" ] || { printf '%-18s no console log: qemu/run failed before the boot\n' "$kind"; continue; }

@@ -122,24 +122,11 @@ fi
 
 # Boots one session's guest and counts its console log into FILE.
 run_session() {
-	local name=$1 pmem=$2 rest=$3 file=$4 script log rc o opts popts
+	local name=$1 pmem=$2 rest=$3 file=$4 script log rc
 	script=$(mktemp)
 	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
 	log=out/console-$name.log
-	# PMEM[:nonuma][:Ndev][:SIZE]: the pmem kind, whether the guest has
-	# NUMA nodes, how many CXL memory devices it has, and the pmem size
-	# (of each CXL device).
-	opts=(--pmem "${pmem%%:*}")
-	IFS=: read -ra popts <<<"${pmem#*:}"
-	[ "$pmem" = "${pmem%%:*}" ] && popts=()
-	for o in "${popts[@]}"; do
-		case $o in
-		nonuma) opts+=(--numa off) ;;
-		[0-9]dev) opts+=(--cxl-devices "${o%dev}") ;;
-		*[MG]) opts+=(--pmem-size "$o") ;;
-		*) die "session $name: unknown option '$o'" ;;
-		esac
-	done
+	pmem_qemu_opts "$pmem" || die "session $name: bad PMEM field '$pmem'"
 	local start
 	start=$(date +%s)
 	rc=0
@@ -148,7 +135,7 @@ run_session() {
 	# ends the session at the detector's next check, within twice that.
 	# The time-out only stops a guest that stays busy. TCG guests slow
 	# down by a factor of two or more when the host is loaded.
-	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${opts[@]}" --script "$script" \
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${qemu_opts[@]}" --script "$script" \
 		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
 	count_log "$name" "$log" "$rc" "$(session_tests "$rest" | tr '\n' ' ')" >"$file"
