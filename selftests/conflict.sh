@@ -16,7 +16,6 @@
 DEV=${DEV:-dax0.0}
 HP=$DAX_BASE/$DEV/state
 CLAIM=$KMEM_TESTS/bin/kmem_test_claim.ko
-STATUS=/sys/kernel/debug/kmem/$DEV/status
 
 # log_since MARK -- kernel messages logged after line MARK of dmesg.
 log_since() { dmesg | tail -n +"$(( $1 + 1 ))"; }
@@ -57,7 +56,7 @@ expect_eq "the next line gives the busy region" \
 check "the failed bind left no $DEV region of ours" test "$(grep -c " : $DEV\$" /proc/iomem)" = "$(grep -c " : $DEV\$" <<<"$iomem_before")"
 check "release the claim" rmmod kmem_test_claim
 expect_eq "bind succeeds once the claim is released" ok "$(to_kmem "$DEV")"
-expect_eq "status: no error yet" "last_error=-" "$(grep '^last_error=' "$STATUS")"
+expect_eq "status: no error yet" "last_error=-" "$(view status "$DEV" | grep '^last_error=')"
 
 # A device-private region at the range's end, while the device is unplugged.
 expect_eq "unplug" ok "$(write_errno "$HP" unplugged)"
@@ -69,7 +68,7 @@ expect_eq "the C message, as it is, again" \
 	"$(printf 'mapping0: %#x-%#x could not reserve region' $rs $re)" "$(reserve_msg "$mark")"
 expect_eq "the next line gives the device-private region" \
 	"$(printf 'mapping0: in the way: [mem %#x-%#x] (busy, device-private)' $ps $re)" "$(in_the_way_msg "$mark")"
-expect_eq "status: the failed reserve is the last error" "last_error=-16 reserve" "$(grep '^last_error=' "$STATUS")"
+expect_eq "status: the failed reserve is the last error" "last_error=-16 reserve" "$(view status "$DEV" | grep '^last_error=')"
 expect_eq "state is still unplugged" unplugged "$(cat "$HP")"
 check "release the claim" rmmod kmem_test_claim
 expect_eq "online_movable succeeds once the claim is released" ok "$(write_errno "$HP" online_movable)"

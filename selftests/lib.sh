@@ -12,6 +12,8 @@ TIERS=/sys/devices/virtual/memory_tiering
 KVER=$(uname -r)
 C_KMEM=/lib/modules/$KVER/kernel/drivers/dax/kmem.ko
 RUST_KMEM=/lib/modules/$KVER/updates/kmem.ko
+# Our kmem's debugfs view: files listing every bound device.
+VIEW=/sys/kernel/debug/kmem
 
 # check DESCRIPTION COMMAND... -- one KTAP result: pass if COMMAND succeeds.
 check() {
@@ -175,6 +177,12 @@ tier_of() {
 			basename "$t"
 	done | tr '\n' ' ' | sed 's/ $//'
 }
+
+# view FILE DEV -- DEV's lines of the view's FILE, without the leading name.
+view() { sed -n "s/^$2 //p" "$VIEW/$1"; }
+
+# view_lists FILE DEV -- whether the view's FILE has a line of DEV.
+view_lists() { grep -q "^$2 " "$VIEW/$1"; }
 
 # unbind_any DEV -- unbind DEV from whichever driver it is bound to, if any.
 unbind_any() {

@@ -7,7 +7,10 @@
 #    first, says "mappingN: ... too small after alignment" and "DAX region
 #    truncated by 64.0 MiB due to alignment";
 #  - a device smaller than a block is rejected with EINVAL and "rejecting DAX
-#    region without any memory after alignment".
+#    region without any memory after alignment";
+#  - (ours) the debugfs view lists every bound device: with the device
+#    between the two ranges bound too, each device's lines are its own, and
+#    its unbind takes its lines out and leaves the other's as they were.
 # Starts with the region's seed device, which the bus marks for kmem, so
 # loading the driver must bind it on its own. Run with `qemu/run --pmem hmem`.
 #   multi_range.sh rust|c
@@ -36,7 +39,7 @@ if [ ! -e "$REGION/create" ]; then
 	ktap_skip_all "dax region 0 is not dynamic: run in the hmem guest"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 20
+ktap_set_plan 24
 unload_kmem
 iomem_start=$(cat /proc/iomem)
 load_kmem "$WHICH"
@@ -53,6 +56,24 @@ expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 want=$(want_pairs "$m")
 expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
 expect_eq "/proc/iomem: a $m / System RAM (kmem) pair per range" "$want" "$(pairs "$m")"
+if [ "$WHICH" = rust ]; then
+	listed=$(cat $VIEW/ranges)
+	expect_eq "bind $b, between $m's ranges, too" ok "$(to_kmem "$b")"
+	expect_eq "the view lists $m's two ranges and $b's one, in bind order" \
+		"$m $m $b" "$(cut -d' ' -f1 $VIEW/ranges | tr '\n' ' ' | sed 's/ $//')"
+	read -r bs be < <(dax_ranges "$b")
+	expect_eq "$b's line is its range, reserved and added" \
+		"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$bs" "$be" "$bs" "$be")" \
+		"$(view ranges "$b")"
+	unplug_retry "$b" >/dev/null
+	write_errno $DAX_DRIVERS/kmem/unbind "$b" >/dev/null
+	write_errno $DAX_DRIVERS/kmem/remove_id "$b" >/dev/null
+	expect_eq "$b's unbind leaves the view as before" "$listed" "$(cat $VIEW/ranges)"
+else
+	for t in "bind $b too" "the view lists both" "$b's line" "$b's unbind leaves the view as before"; do
+		ktap_test_skip "$t: the C kmem has no debugfs view"
+	done
+fi
 mt0=$(memtotal_kb)
 write_errno $DAX_BASE/$m/state unplugged >/dev/null
 expect_eq "online_movable" ok "$(write_errno $DAX_BASE/$m/state online_movable)"

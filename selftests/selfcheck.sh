@@ -4,11 +4,10 @@
 # while the memory is added, walk_system_ram_range() visits every page of each
 # block-aligned range and region_intersects(IORESOURCE_SYSTEM_RAM) says
 # "intersects"; once removed, no page and "disjoint". Read from our debugfs
-# file kmem/daxX.Y/selfcheck, which runs both in the kernel.
+# file kmem/selfcheck, which runs both in the kernel.
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
-SC=/sys/kernel/debug/kmem/$DEV/selfcheck
 
 # selfcheck_is PAGES REGION -- every line of selfcheck reports PAGES ("all"
 # for the range's whole page count, or "0") and REGION.
@@ -24,7 +23,7 @@ selfcheck_is() {
 			[ "${pages%/*}" = "$1" ] || return 1
 		fi
 		[ "$region" = "$2" ] || return 1
-	done <"$SC"
+	done < <(view selfcheck $DEV)
 	[ "$n" -gt 0 ]
 }
 
@@ -34,17 +33,17 @@ unload_kmem
 load_kmem rust
 write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
 expect_eq "bind $DEV to our kmem" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
-check "debugfs kmem/$DEV/selfcheck exists" test -r "$SC"
-echo "# $(cat "$SC")"
+check "debugfs kmem/selfcheck lists $DEV" view_lists selfcheck $DEV
+echo "# $(view selfcheck $DEV)"
 check "added ($(cat $HP)): every page is System RAM, region intersects" selfcheck_is all intersects
 expect_eq "unplug" ok "$(write_errno "$HP" unplugged)"
-echo "# $(cat "$SC")"
+echo "# $(view selfcheck $DEV)"
 check "unplugged: no page is System RAM, region disjoint" selfcheck_is 0 disjoint
 expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
 check "online: every page is System RAM, region intersects" selfcheck_is all intersects
 write_errno "$HP" unplugged >/dev/null
 expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind $DEV)"
-check "debugfs kmem/$DEV is removed on unbind" test ! -e /sys/kernel/debug/kmem/$DEV
+check "debugfs kmem/selfcheck no longer lists $DEV after unbind" bash -c "! grep -q '^$DEV ' $VIEW/selfcheck"
 write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
 unload_kmem

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The driver's view (beyond C): debugfs kmem/daxX.Y/{ranges,resources,blocks,
-# status}, checked against what the kernel shows elsewhere:
+# The driver's view (beyond C): debugfs kmem/{ranges,resources,blocks,status},
+# whose lines start with the device's name, checked for $DEV against what the
+# kernel shows elsewhere:
 #  - ranges: the device's range and its block-aligned part, as sysfs gives
 #    them, and whether kmem holds the reservation and the added memory;
 #  - resources: what the kernel's walks find at the range: each range shown
@@ -25,10 +26,9 @@
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 DEV=${DEV:-dax0.0}
 HP=$DAX_BASE/$DEV/state
-V=/sys/kernel/debug/kmem/$DEV
 
-# key FILE KEY -- the value of KEY=VALUE in FILE.
-key() { sed -n "s/^$2=//p" "$1"; }
+# key KEY -- the value of KEY=VALUE in $DEV's status.
+key() { view status "$DEV" | sed -n "s/^$1=//p"; }
 
 # field LINE NAME -- the value of NAME=VALUE in LINE.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
@@ -50,7 +50,7 @@ sysfs_blocks() {
 # view_blocks -- the same three counts from the view's blocks file.
 view_blocks() {
 	local l
-	l=$(grep '^mapping0 ' "$V/blocks")
+	l=$(view blocks "$DEV" | grep '^mapping0 ')
 	echo "online_movable=$(field "$l" online_movable) online_kernel=$(field "$l" online_kernel) offline=$(field "$l" offline)"
 }
 
@@ -67,7 +67,7 @@ resources_in_iomem() {
 		done </proc/iomem
 		[ -n "$found" ] || { echo "# not in /proc/iomem: $walk $r"; return 1; }
 		n=$((n + 1))
-	done <"$V/resources"
+	done < <(view resources "$DEV")
 	[ "$n" -gt 0 ]
 }
 
@@ -94,46 +94,46 @@ node_kb=${node_kb:-0}
 tier_before=$(tier_of "$node")
 
 expect_eq "bind $DEV to kmem" ok "$(to_kmem "$DEV")"
-check "ranges, resources, blocks, status and selfcheck exist" \
-	test -r "$V/ranges" -a -r "$V/resources" -a -r "$V/blocks" -a -r "$V/status" -a -r "$V/selfcheck"
+check "ranges, resources, blocks, status and selfcheck list $DEV" \
+	bash -c 'for f in ranges resources blocks status selfcheck; do grep -q "^$1 " "$2/$f" || exit 1; done' _ "$DEV" "$VIEW"
 write_errno "$HP" unplugged >/dev/null
 mt0=$(memtotal_kb)
 expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
 grown_kb=$(( $(memtotal_kb) - mt0 ))
 expect_eq "ranges: raw and aligned range, reserved and added" \
 	"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$s" "$e" "$rs" "$re")" \
-	"$(cat "$V/ranges")"
-sed 's/^/# /' "$V/resources"
+	"$(view ranges "$DEV")"
+view resources "$DEV" | sed 's/^/# /'
 check "resources: every resource shown is in /proc/iomem" resources_in_iomem
 check "resources: the outermost System RAM is $DEV's range, not busy" \
-	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" "$V/resources"
+	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" <(view resources "$DEV")
 check "resources: the outermost busy one is that range, System RAM, driver-managed" \
-	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" "$V/resources"
+	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" <(view resources "$DEV")
 check "/proc/iomem: $r is $DEV with System RAM (kmem) beneath it" \
 	dev_over_ram "$r"
-cat "$V/blocks" | sed 's/^/# /'
+view blocks "$DEV" | sed 's/^/# /'
 expect_eq "blocks: all $n online_movable" "online_movable=$n online_kernel=0 offline=0" "$(view_blocks)"
 last=$(blocks_of "$r" | tail -n1)
 write_errno "$MEM_BASE/$last/state" offline >/dev/null
 expect_eq "blocks: $last offlined through sysfs, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
-check "blocks: one block offline" test "$(field "$(grep '^mapping0 ' "$V/blocks")" offline)" = 1
-sed 's/^/# /' "$V/status"
-expect_eq "status: node is the target node" "$node" "$(key "$V/status" node)"
+check "blocks: one block offline" test "$(field "$(view blocks "$DEV" | grep '^mapping0 ')" offline)" = 1
+view status "$DEV" | sed 's/^/# /'
+expect_eq "status: node is the target node" "$node" "$(key node)"
 if [ "$node_kb" = 0 ]; then
 	expect_eq "status: the memory-only node is in the memory tier shown" \
-		"memory_tier$(key "$V/status" memory_tier)" "$(tier_of "$node")"
+		"memory_tier$(key memory_tier)" "$(tier_of "$node")"
 else
 	expect_eq "status: node $node, which had memory, keeps its tier" "$tier_before" "$(tier_of "$node")"
 fi
-check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' "$V/status"
+check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' <(view status "$DEV")
 size_kb=$(( (re - rs + 1) / 1024 ))
 expect_eq "status: memmap_on_memory as MemTotal shows it (grew ${grown_kb} of ${size_kb} kB)" \
-	"$(( grown_kb < size_kb ? 1 : 0 ))" "$(key "$V/status" memmap_on_memory)"
-check "status: the last add took some microseconds" test "$(key "$V/status" last_add_us)" -gt 0
+	"$(( grown_kb < size_kb ? 1 : 0 ))" "$(key memmap_on_memory)"
+check "status: the last add took some microseconds" test "$(key last_add_us)" -gt 0
 expect_eq "unplug" ok "$(unplug_retry "$DEV")"
-check "status: the last remove took some microseconds" test "$(key "$V/status" last_remove_us)" -gt 0
+check "status: the last remove took some microseconds" test "$(key last_remove_us)" -gt 0
 expect_eq "blocks: all $n absent after unplug" "blocks=$n online_movable=0 online_kernel=0 offline=0 absent=$n" \
-	"$(grep '^mapping0 ' "$V/blocks" | cut -d' ' -f3-)"
+	"$(view blocks "$DEV" | grep '^mapping0 ' | cut -d' ' -f3-)"
 if [ "$node_kb" -gt 0 ]; then
 	expect_eq "online_kernel" ok "$(write_errno "$HP" online_kernel)"
 	expect_eq "blocks: online_kernel, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
@@ -143,12 +143,12 @@ else
 		ktap_test_skip "$t: node $node has no memory of its own, so kernel-zone memory there could never be removed"
 	done
 fi
-res=$(cat "$V/resources")
+res=$(view resources "$DEV")
 sed 's/^/# /' <<<"$res"
 check "resources: neither System RAM nor anything busy at the range after unplug" \
 	bash -c "grep -q '^mapping0 ' <<<\"\$1\" && ! grep -qE '^  (system_ram|busy) ' <<<\"\$1\"" _ "$res"
 write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
-check "the view is removed on unbind" test ! -e "$V"
+check "no file of the view lists $DEV after unbind" bash -c '! grep -q "^$1 " "$2"/*' _ "$DEV" "$VIEW"
 write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
 unload_kmem

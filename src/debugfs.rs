@@ -39,7 +39,7 @@ use crate::bindings;
 ///
 /// `dentry` is null or a directory made by `debugfs_create_dir()` that this
 /// object removes (null when debugfs refused it: the view is optional).
-pub(crate) struct Dir {
+struct Dir {
     /// The directory.
     dentry: *mut kb::dentry,
 }
@@ -54,18 +54,8 @@ unsafe impl Sync for Dir {}
 
 impl Dir {
     /// Creates `name` at the top of debugfs.
-    pub(crate) fn new(name: &CStr) -> Self {
+    fn new(name: &CStr) -> Self {
         Self::create(name, ptr::null_mut())
-    }
-
-    /// Creates `name` in this directory.
-    pub(crate) fn subdir(&self, name: &CStr) -> Self {
-        if self.dentry.is_null() {
-            return Self {
-                dentry: ptr::null_mut(),
-            };
-        }
-        Self::create(name, self.dentry)
     }
 
     /// Creates `name` under `parent` (null: the top of debugfs).
@@ -118,29 +108,25 @@ pub(crate) type Show<T> = fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result;
 /// [`call`] with its type erased.
 type Call = unsafe fn(*const c_void, &mut fmt::Formatter<'_>) -> fmt::Result;
 
-/// A directory of read-only files over data they share: removed, waiting
-/// for readers inside the files, before the data is dropped.
+/// A directory at the top of debugfs with read-only files over data they
+/// share: removed, waiting for readers inside the files, before the data is
+/// dropped.
 pub(crate) struct Files<T: Sync, const N: usize> {
     /// The directory; dropped first (field order).
     _dir: Dir,
     /// What the files show; boxed, so that debugfs's pointers stay valid.
     _files: KBox<[File<T>; N]>,
     /// The data; boxed, likewise.
-    _data: KBox<T>,
+    data: KBox<T>,
 }
 
 impl<T: Sync, const N: usize> Files<T, N> {
-    /// Creates `name` in `parent`, holding `data` and a file per entry of
-    /// `files`: its name and what writes it.
+    /// Creates `name` at the top of debugfs, holding `data` and a file per
+    /// entry of `files`: its name and what writes it.
     ///
     /// Only allocation failures are errors: a directory or file that debugfs
     /// refuses is simply absent.
-    pub(crate) fn new(
-        parent: &Dir,
-        name: &CStr,
-        data: T,
-        files: [(&'static CStr, Show<T>); N],
-    ) -> Result<Self> {
+    pub(crate) fn new(name: &CStr, data: T, files: [(&'static CStr, Show<T>); N]) -> Result<Self> {
         let data = KBox::new(data, GFP_KERNEL)?;
         let data_ptr: *const T = &*data;
         // INVARIANT: `data` is boxed and outlives the directory.
@@ -152,7 +138,7 @@ impl<T: Sync, const N: usize> Files<T, N> {
             }),
             GFP_KERNEL,
         )?;
-        let dir = parent.subdir(name);
+        let dir = Dir::new(name);
         for ((name, _), file) in files.iter().zip(boxed.iter()) {
             // SAFETY: `boxed` is a box (its elements never move) dropped
             // after `dir` (field order), whose removal removes the file.
@@ -161,8 +147,13 @@ impl<T: Sync, const N: usize> Files<T, N> {
         Ok(Self {
             _dir: dir,
             _files: boxed,
-            _data: data,
+            data,
         })
+    }
+
+    /// Returns the data the files show.
+    pub(crate) fn data(&self) -> &T {
+        &self.data
     }
 }
 

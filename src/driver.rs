@@ -12,9 +12,9 @@
 //! device, whose `state` then shows where the blocks are and whose unplug
 //! removes them.
 //!
-//! Lock order: a device's `memory` mutex, then the driver's `stranded`
-//! mutex; and the memory-hotplug locks the core takes inside add/remove. The
-//! device hotplug lock is never held here.
+//! Lock order: the view's list (view.rs), then a device's `memory` mutex,
+//! then the driver's `stranded` mutex; and the memory-hotplug locks the core
+//! takes inside add/remove. The device hotplug lock is never held here.
 
 use kernel::{
     device::Device,
@@ -31,7 +31,6 @@ use kernel::{
 
 use crate::{
     dax::{self, DaxDevice, Probe},
-    debugfs::Dir,
     device::{DeviceMemory, Reservation},
     ioresource::{Conflicts, ResourceName},
     memhp::{self, MemoryGroup, OnlineType},
@@ -40,7 +39,7 @@ use crate::{
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
     units::format_size,
-    view::{DeviceView, RangeInfo, ViewData}, //
+    view::{Listed, RangeInfo, View, ViewData}, //
 };
 
 /// The driver's state shared by all devices.
@@ -53,8 +52,8 @@ pub(crate) struct KmemDriver {
     /// The memory types kmem allocated.
     #[pin]
     memory_types: MemoryTypes,
-    /// The debugfs directory `kmem`, holding one directory per bound device.
-    debugfs: Dir,
+    /// The debugfs view `kmem/`, listing every bound device.
+    view: View,
     /// The module, referenced while memory is kept in `stranded`.
     module: &'static ThisModule,
     /// Memory that unbinds left online, kept for the devices' next bind.
@@ -70,7 +69,7 @@ impl KmemDriver {
         try_pin_init!(Self {
             ram_name: ResourceName::new(c"System RAM (kmem)")?,
             memory_types <- MemoryTypes::new(),
-            debugfs: Dir::new(c"kmem"),
+            view: View::new()?,
             module,
             stranded <- new_mutex!(KVec::new()),
         })
@@ -136,8 +135,9 @@ impl Stranded {
 
 /// A device bound to kmem (C: `struct dax_kmem_data`).
 pub(crate) struct KmemDevice {
-    /// The debugfs view; removed first, so no reader outlives the device.
-    _view: DeviceView,
+    /// The device's entry in the debugfs view; taken out first, so no
+    /// reader outlives the device.
+    _listed: Listed,
     /// Serialises state changes (C: `data->lock`) and owns the added memory
     /// and what it needs; shared with the view, which reads it under the lock.
     memory: Arc<Mutex<DeviceMemory>>,
@@ -210,18 +210,20 @@ impl dax::Driver for KmemDriver {
         }
 
         let memory = Arc::pin_init(new_mutex!(DeviceMemory::default()), GFP_KERNEL)?;
+        let res_name = ResourceName::new(dev.name())?;
         let view = ViewData {
+            name: res_name.clone(),
             ranges,
             memory: memory.clone(),
         };
         let data = KBox::new(
             KmemDevice {
-                _view: DeviceView::new(&self.debugfs, dev.name(), view)?,
+                _listed: self.view.add(view)?,
                 memory,
                 state: Atomic::new(State::Unplugged.to_raw()),
                 aligned: aligned_ranges,
                 memmap_on_memory: dax.memmap_on_memory(),
-                res_name: ResourceName::new(dev.name())?,
+                res_name,
                 ram_name: self.ram_name.clone(),
             },
             GFP_KERNEL,

@@ -77,6 +77,14 @@ impl ResourceName {
         self.buf.starts_with(name.to_bytes_with_nul())
     }
 
+    /// Returns the name as text; "?" if it is not UTF-8 (dax device names
+    /// are ASCII).
+    pub(crate) fn as_str(&self) -> &str {
+        // The buffer holds a NUL (type invariant).
+        let text = self.buf.split(|&b| b == 0).next().unwrap_or(&[]);
+        core::str::from_utf8(text).unwrap_or("?")
+    }
+
     /// Returns the C string pointer a resource can keep.
     pub(crate) fn as_char_ptr(&self) -> *const c_char {
         self.buf.as_ptr().cast()

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The driver's view in debugfs: `kmem/daxX.Y/`.
+//! The driver's view in debugfs: `kmem/`.
 //!
-//! Read-only files made with [`crate::debugfs`], one directory per bound
-//! device:
+//! Five read-only files, made once with the module's debugfs directory by
+//! [`crate::debugfs`]; each lists every bound device, in bind order, every
+//! line starting with the device's name:
 //!
 //! - `ranges`: each range of the device, raw and block-aligned, and whether
 //!   kmem holds its reservation and its added memory.
@@ -16,7 +17,7 @@
 //!   line per range:
 //!
 //! ```text
-//! mapping0 0x108000000-0x17fffffff system_ram_pages=491520/491520 region_intersects=intersects
+//! dax0.0 mapping0 0x108000000-0x17fffffff system_ram_pages=491520/491520 region_intersects=intersects
 //! ```
 //!
 //! `system_ram_pages` counts the pages `walk_system_ram_range()` visits and
@@ -24,32 +25,38 @@
 //! IORES_DESC_NONE)`: all pages and "intersects" while the memory is added,
 //! no pages and "disjoint" once it is removed.
 //!
+//! A bind adds the device to the view's list ([`View::add`]) and its unbind
+//! takes it out ([`Listed`]'s `Drop`): no debugfs entry is made or removed
+//! per device, which kept half a millisecond of debugfs work out of every
+//! bind and unbind (Documentation/bench.rst).
+//!
+//! Lock order: the view's list, then a device's `memory` mutex. A read holds
+//! the list while it writes, so a device it shows stays bound meanwhile.
 //! `ranges`, `blocks` and `status` read the device's data under its mutex,
 //! so a read waits for a state change in progress and never sees memory
 //! being removed; `resources` and `selfcheck` ask the kernel, which locks
-//! what it reads.
+//! what it reads. Binds and unbinds take the list without holding any
+//! device's mutex.
+//!
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
 //! resources at the range that have its flags, cut to the range (`mem`: any
 //! memory resource, the top of the tree; `system_ram`; `busy`). The walks
 //! give no names: `/proc/iomem` has them.
-//!
-//! The files are made with [`crate::debugfs`], whose operations hold the
-//! module while a file is open.
 
 use kernel::{
     fmt,
+    new_mutex,
     page::PAGE_SIZE,
     prelude::*,
-    str::CStr,
     sync::{Arc, Mutex}, //
 };
 
 use crate::{
     bindings,
-    debugfs::{Dir, Files, Show},
+    debugfs::{Files, Show},
     device::DeviceMemory,
-    ioresource::{self, Found, Walk},
+    ioresource::{self, Found, ResourceName, Walk},
     memhp,
     range::Range, //
 };
@@ -63,8 +70,10 @@ pub(crate) struct RangeInfo {
     pub(crate) aligned: Option<Range>,
 }
 
-/// What the view's files read.
+/// What the view shows of one bound device.
 pub(crate) struct ViewData {
+    /// The device's name, which starts each of its lines.
+    pub(crate) name: Arc<ResourceName>,
     /// The device's ranges, by index, as probe recorded them.
     pub(crate) ranges: KVec<RangeInfo>,
     /// The device's memory and status.
@@ -81,31 +90,73 @@ impl ViewData {
     }
 }
 
+/// The bound devices, in bind order.
+type Devices = Arc<Mutex<KVec<Arc<ViewData>>>>;
+
 /// The view's files: name and what writes them.
-const FILES: [(&CStr, Show<ViewData>); 5] = [
-    (c"ranges", ranges),
-    (c"resources", resources),
-    (c"blocks", blocks),
-    (c"status", status),
-    (c"selfcheck", selfcheck),
+const FILES: [(&CStr, Show<Devices>); 5] = [
+    (c"ranges", |d, f| each(d, f, ranges)),
+    (c"resources", |d, f| each(d, f, resources)),
+    (c"blocks", |d, f| each(d, f, blocks)),
+    (c"status", |d, f| each(d, f, status)),
+    (c"selfcheck", |d, f| each(d, f, selfcheck)),
 ];
 
-/// A bound device's debugfs directory `kmem/daxX.Y/`, its files, and the
-/// data they read; dropping it removes the directory first.
-pub(crate) struct DeviceView {
-    /// Held for its `Drop`, which removes the directory, then the data.
-    _files: Files<ViewData, 5>,
+/// The debugfs directory `kmem/`, its files, and the list of devices they
+/// show; dropping it removes the directory first.
+pub(crate) struct View {
+    /// The directory and its files, which read `devices`.
+    files: Files<Devices, 5>,
 }
 
-impl DeviceView {
-    /// Creates `NAME/` under `parent` with the device's files.
+impl View {
+    /// Creates `kmem/` and its files, listing no device yet.
     ///
     /// debugfs failures are not errors: the driver works without its view.
-    pub(crate) fn new(parent: &Dir, name: &CStr, data: ViewData) -> Result<Self> {
+    pub(crate) fn new() -> Result<Self> {
+        let devices = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
         Ok(Self {
-            _files: Files::new(parent, name, data, FILES)?,
+            files: Files::new(c"kmem", devices, FILES)?,
         })
     }
+
+    /// Lists a bound device until the returned [`Listed`] is dropped.
+    pub(crate) fn add(&self, data: ViewData) -> Result<Listed> {
+        let devices = self.files.data().clone();
+        let data = Arc::new(data, GFP_KERNEL)?;
+        devices.lock().push(data.clone(), GFP_KERNEL)?;
+        Ok(Listed { devices, data })
+    }
+}
+
+/// A device in the view's list; dropping it takes the device out.
+pub(crate) struct Listed {
+    /// The list.
+    devices: Devices,
+    /// The device's entry.
+    data: Arc<ViewData>,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut devices = self.devices.lock();
+        if let Some(i) = devices.iter().position(|d| Arc::ptr_eq(d, &self.data)) {
+            // Removing an index found above cannot fail.
+            let _ = devices.remove(i);
+        }
+    }
+}
+
+/// Writes `show`'s lines for every listed device.
+fn each(
+    devices: &Devices,
+    f: &mut fmt::Formatter<'_>,
+    show: fn(&ViewData, &str, &mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    for data in devices.lock().iter() {
+        show(data, data.name.as_str(), f)?;
+    }
+    Ok(())
 }
 
 /// Writes "yes" or "no".
@@ -117,12 +168,17 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// Writes the `ranges` lines:
-/// `mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
-fn ranges(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Writes the device's `ranges` lines:
+/// `NAME mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
+fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let memory = data.memory.lock();
     for (i, r) in data.ranges.iter().enumerate() {
-        write!(f, "mapping{i} raw={:#x}-{:#x} ", r.raw.start(), r.raw.end())?;
+        write!(
+            f,
+            "{name} mapping{i} raw={:#x}-{:#x} ",
+            r.raw.start(),
+            r.raw.end()
+        )?;
         match r.aligned {
             Some(a) => write!(f, "aligned={:#x}-{:#x}", a.start(), a.end())?,
             None => f.write_str("aligned=none")?,
@@ -138,18 +194,23 @@ fn ranges(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
-/// Writes, for each aligned range, a `mappingN START-END` line, then what
-/// each [`Walk`] finds there, a line per resource:
-/// `  WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
-fn resources(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Writes, for each aligned range of the device, a `NAME mappingN START-END`
+/// line, then what each [`Walk`] finds there, a line per resource:
+/// `NAME   WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
+fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, range) in data.aligned() {
-        writeln!(f, "mapping{i} {:#x}-{:#x}", range.start(), range.end())?;
+        writeln!(
+            f,
+            "{name} mapping{i} {:#x}-{:#x}",
+            range.start(),
+            range.end()
+        )?;
         for walk in [Walk::Mem, Walk::SystemRam, Walk::Busy] {
             let found = Found::walk(range, walk);
             for p in found.items() {
                 write!(
                     f,
-                    "  {} {:x}-{:x} [flags {:#x}",
+                    "{name}   {} {:x}-{:x} [flags {:#x}",
                     walk.name(),
                     p.range.start(),
                     p.range.end(),
@@ -168,17 +229,23 @@ fn resources(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 writeln!(f, "]")?;
             }
             if found.more() > 0 {
-                writeln!(f, "  {} ({} more not shown)", walk.name(), found.more())?;
+                writeln!(
+                    f,
+                    "{name}   {} ({} more not shown)",
+                    walk.name(),
+                    found.more()
+                )?;
             }
         }
     }
     Ok(())
 }
 
-/// Writes, for each aligned range, `mappingN memoryFIRST-memoryLAST blocks=N
-/// online_movable=N online_kernel=N offline=N absent=N`: online blocks by
-/// zone, blocks added but offline, and blocks not added.
-fn blocks(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Writes, for each aligned range of the device, `NAME mappingN
+/// memoryFIRST-memoryLAST blocks=N online_movable=N online_kernel=N
+/// offline=N absent=N`: online blocks by zone, blocks added but offline, and
+/// blocks not added.
+fn blocks(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let block = memhp::block_size();
     let memory = data.memory.lock();
     for (i, range) in data.aligned() {
@@ -193,7 +260,7 @@ fn blocks(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         };
         writeln!(
             f,
-            "mapping{i} memory{}-memory{} blocks={total} online_movable={movable} online_kernel={kernel} offline={offline} absent={absent}",
+            "{name} mapping{i} memory{}-memory{} blocks={total} online_movable={movable} online_kernel={kernel} offline={offline} absent={absent}",
             range.start() / block,
             range.end() / block,
         )?;
@@ -201,44 +268,51 @@ fn blocks(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
-/// Writes the `status` lines, `key=value`; `-` where there is no value yet.
-fn status(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    /// Writes `key=value`, or `key=-` for `None`.
+/// Writes the device's `status` lines, `NAME key=value`; `-` where there is
+/// no value yet.
+fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Writes `NAME key=value`, or `NAME key=-` for `None`.
     fn opt(
         f: &mut fmt::Formatter<'_>,
+        name: &str,
         key: &str,
         v: Option<impl core::fmt::Display>,
     ) -> fmt::Result {
         match v {
-            Some(v) => writeln!(f, "{key}={v}"),
-            None => writeln!(f, "{key}=-"),
+            Some(v) => writeln!(f, "{name} {key}={v}"),
+            None => writeln!(f, "{name} {key}=-"),
         }
     }
     let memory = data.memory.lock();
     let s = &memory.status;
-    writeln!(f, "node={}", s.node)?;
-    writeln!(f, "adistance={}", s.adistance)?;
+    writeln!(f, "{name} node={}", s.node)?;
+    writeln!(f, "{name} adistance={}", s.adistance)?;
     writeln!(
         f,
-        "memory_tier={}",
+        "{name} memory_tier={}",
         s.adistance >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
     )?;
-    opt(f, "memory_group", memory.group_id())?;
-    opt(f, "memmap_on_memory", s.memmap_on_memory.map(u8::from))?;
-    opt(f, "last_add_us", s.last_add_us)?;
-    opt(f, "last_remove_us", s.last_remove_us)?;
+    opt(f, name, "memory_group", memory.group_id())?;
+    opt(
+        f,
+        name,
+        "memmap_on_memory",
+        s.memmap_on_memory.map(u8::from),
+    )?;
+    opt(f, name, "last_add_us", s.last_add_us)?;
+    opt(f, name, "last_remove_us", s.last_remove_us)?;
     match s.last_error {
-        Some((errno, what)) => writeln!(f, "last_error={errno} {what}"),
-        None => writeln!(f, "last_error=-"),
+        Some((errno, what)) => writeln!(f, "{name} last_error={errno} {what}"),
+        None => writeln!(f, "{name} last_error=-"),
     }
 }
 
-/// Writes the `selfcheck` lines.
-fn selfcheck(data: &ViewData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Writes the device's `selfcheck` lines.
+fn selfcheck(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, range) in data.aligned() {
         writeln!(
             f,
-            "mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
+            "{name} mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
             range.start(),
             range.end(),
             ioresource::system_ram_pages(range),
