@@ -13,7 +13,7 @@
 #                   (PMEM=cxl: a CXL memory expander, region to online node)
 #   make bench      our kmem against the C kmem in one release-kernel boot:
 #                   table, out/bench/bench.json and bench.svg
-#                   (ROUNDS=15 SIZES="1G 4G 16G" MULTI=2G)
+#                   (ROUNDS=15 SIZES="1G 4G 16G 64G" MULTI=2G)
 #   make rust-analyzer  write rust-project.json (the crate, the kernel crates)
 #                   for an editor, against the kernel in use
 #   make configs    build the module against kernels without MEMORY_HOTREMOVE,
@@ -99,7 +99,7 @@ uninstall:
 	@scripts/install.sh uninstall $(KDIR)
 
 ROUNDS ?= 15
-SIZES ?= 1G 4G 16G
+SIZES ?= 1G 4G 16G 64G
 MULTI ?= 2G
 bench:
 	scripts/bench.sh --rounds $(ROUNDS) --sizes "$(SIZES)" --multi $(MULTI)

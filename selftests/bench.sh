@@ -20,8 +20,10 @@
 #   unload  rmmod
 # and, after bind, MemTotal's and MemFree's growth. Each configuration
 # starts with an unmeasured warm-up round of each driver. Then one more round of
-# each driver at the middle size runs under the kernel's function profiler,
-# which tells the time spent in the memory-hotplug core from the rest.
+# each driver at the second size and at the largest runs under the kernel's
+# function profiler, which tells the time spent in the memory-hotplug core
+# from the rest, and, compared between the two sizes, which part of the core
+# costs more per GiB as the size grows.
 # Output: "BENCH key=value ..." lines for the host to tabulate.
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 ROUNDS=${1:-5}
@@ -29,10 +31,21 @@ SIZES=${2:-"1G 4G 16G"}
 MULTI=${3:-2G}
 OP=$KMEM_TESTS/bin/bench_op
 TR=/sys/kernel/tracing
-# The core functions whose inclusive time the profile reports.
+# The core functions whose inclusive time the profile reports: the drivers'
+# calls into the core, then what they spend their time in (a name the
+# kernel does not have, or cannot trace, is left out).
 CORE="__request_region __add_memory_driver_managed online_pages offline_pages \
 offline_and_remove_memory_ranges remove_memory memory_group_register_static \
 memory_group_unregister __release_region remove_resource"
+DETAIL="arch_add_memory sparse_add_section vmemmap_populate \
+create_memory_block_devices walk_memory_blocks device_online \
+mhp_init_memmap_on_memory move_pfn_range_to_zone memmap_init_range \
+online_pages_range generic_online_page __free_pages_core build_all_zonelists \
+zone_pcp_update setup_per_zone_wmarks shuffle_zone start_isolate_page_range \
+undo_isolate_page_range scan_movable_pages test_pages_isolated \
+__offline_isolated_pages drain_all_pages lru_add_drain_all \
+remove_pfn_range_from_zone remove_memory_block_devices arch_remove_memory \
+sparse_remove_section vmemmap_free memory_notify"
 
 # ko DRIVER -- the module file of DRIVER.
 ko() { if [ "$1" = rust ]; then echo "$RUST_KMEM"; else echo "$C_KMEM"; fi; }
@@ -111,7 +124,9 @@ rounds() {
 # "BENCH drv= cfg= op=profile fn= hits= us=" per core function.
 profile() {
 	local drv=$1 cfg=$2 dev=$3
-	echo "$CORE" | tr ' ' '\n' >$TR/set_ftrace_filter
+	local fn
+	echo >$TR/set_ftrace_filter
+	for fn in $CORE $DETAIL; do echo "$fn" >>$TR/set_ftrace_filter 2>/dev/null || true; done
 	echo 1 >$TR/options/graph-time 2>/dev/null || true
 	echo 1 >$TR/function_profile_enabled
 	round "$drv" "$cfg-profiled" "$dev" 0 module-profiled || return 1
@@ -151,12 +166,16 @@ echo "BENCH env multi_ranges=$(dax_ranges "$m" | wc -l)"
 rounds "2x$MULTI-mom0" "$m" 0 || { echo "BENCH error multi"; fail=1; }
 dax_destroy "$m"; dax_destroy "$b"
 
-mid=$(echo $SIZES | awk '{print $((NF + 1) / 2)}')
-dev=$(dax_create "$mid")
-warm_up "$dev" 0 || { echo "BENCH error warm-up for the profile"; fail=1; }
-for drv in rust c; do
-	profile "$drv" "$mid-mom0" "$dev" || { echo "BENCH error profile $drv"; fail=1; }
+# The profile at the second size (the first is mostly fixed costs) and at
+# the largest.
+for size in $(echo $SIZES | awk '{print (NF > 1 ? $2 : $1); if (NF > 2) print $NF}'); do
+	dev=$(dax_create "$size")
+	warm_up "$dev" 0 || { echo "BENCH error warm-up for the profile at $size"; fail=1; }
+	for drv in rust c; do
+		profile "$drv" "$size-mom0" "$dev" || { echo "BENCH error profile $drv $size"; fail=1; }
+	done
+	dax_destroy "$dev"
 done
-dax_destroy "$dev"
+echo "BENCH env guest_seconds=$SECONDS"
 echo "BENCH done fail=$fail"
 exit $fail
