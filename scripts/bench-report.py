@@ -187,6 +187,34 @@ def power_fit(points):
     return (math.exp(line[1]), line[0]) if line else None
 
 
+def quad_fit(points):
+    """Least squares of y = a + b * x + c * x**2: (a, b, c), or None (fewer
+    than three distinct sizes). A memory block's online and offline walk
+    the whole zone (set_zone_contiguous()), so time grows with blocks times
+    zone size: the square of the size, for one device."""
+    if len({x for x, _ in points}) < 3:
+        return None
+    # Normal equations, solved by Cramer's rule.
+    s = [sum(x ** k for x, _ in points) for k in range(5)]
+    t = [sum(y * x ** k for x, y in points) for k in range(3)]
+    m = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]]
+
+    def det(a):
+        return (a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]))
+    d = det(m)
+    if d == 0:
+        return None
+    coef = []
+    for i in range(3):
+        mi = [row[:] for row in m]
+        for r in range(3):
+            mi[r][i] = t[r]
+        coef.append(det(mi) / d)
+    return tuple(coef)
+
+
 def residual_pct(y, line_value):
     """How far y is from the line's value, in percent of that value (None
     where the line is not above zero, which a percentage cannot express)."""
@@ -246,19 +274,25 @@ def time_fits(rows):
                 if not line:
                     continue
                 power = power_fit(pts)
+                quad = quad_fit(pts)
                 f = {"memmap_on_memory": mom, "op": op, "drv": d,
                      "sizes_gib": [x for x, _ in pts], "median_ms": [y for _, y in pts],
                      "ms_per_gib": line[0], "ms_fixed": line[1],
                      "residual_ms": [y - (line[0] * x + line[1]) for x, y in pts],
                      "residual_pct": [residual_pct(y, line[0] * x + line[1]) for x, y in pts],
-                     "power": {"a_ms": power[0], "b": power[1]} if power else None}
+                     "power": {"a_ms": power[0], "b": power[1]} if power else None,
+                     "quadratic": ({"a_ms": quad[0], "b_ms_per_gib": quad[1], "c_ms_per_gib2": quad[2],
+                                    "residual_pct": [residual_pct(y, quad[0] + quad[1] * x + quad[2] * x * x)
+                                                     for x, y in pts]} if quad else None)}
                 fits.append(f)
                 growth.append({"memmap_on_memory": mom, "op": op, "drv": d,
                                "ms_per_gib": line[0], "ms_fixed": line[1]})
                 for g in PREDICT_GIB:
                     predictions.append({"memmap_on_memory": mom, "op": op, "drv": d, "size_gib": g,
                                         "linear_s": (line[0] * g + line[1]) / 1000,
-                                        "power_s": power[0] * g ** power[1] / 1000 if power else None})
+                                        "power_s": power[0] * g ** power[1] / 1000 if power else None,
+                                        "quadratic_s": (quad[0] + quad[1] * g + quad[2] * g * g) / 1000
+                                        if quad else None})
     return fits, predictions, growth
 
 
@@ -269,12 +303,13 @@ def fits_section(fits, predictions):
     sizes = sorted({x for f in fits for x in f["sizes_gib"]})
     lines = ["Growth with size (medians of the single-range rounds against size; line: least squares,",
              "residual: (median - line) / line in %, '<0' where the line is below zero; power law t = a * size^b:",
-             "least squares in log-log, b = 1.0 is linear; predictions from each, in seconds):"]
+             "least squares in log-log, b = 1.0 is linear; quadratic t = a + b * size + c * size^2, c in",
+             "us/GiB^2; predictions from each, in seconds):"]
     res_head = "".join(f"{str(x) + 'G':>7}" for x in sizes)
-    pred_head = "".join(f"{str(g) + 'G line':>10}{'power':>7}" if g < 1024 else
-                        f"{str(g // 1024) + 'T line':>10}{'power':>7}" for g in PREDICT_GIB)
+    pred_head = "".join(f"{str(g) + 'G line':>10}{'power':>7}{'quad':>7}" if g < 1024 else
+                        f"{str(g // 1024) + 'T line':>10}{'power':>7}{'quad':>7}" for g in PREDICT_GIB)
     lines.append(f"  {'mom':<5}{'op':<7}{'drv':<5}{'ms/GiB':>8}{'fixed ms':>10} {'residual %:':<11}"
-                 f"{res_head}{'b':>7}  {pred_head}")
+                 f"{res_head}{'b':>7}{'c':>7}  {pred_head}")
     for f in fits:
         by_size = dict(zip(f["sizes_gib"], f["residual_pct"]))
         res = ""
@@ -287,10 +322,13 @@ def fits_section(fits, predictions):
         for g in PREDICT_GIB:
             p = next(p for p in predictions if p["size_gib"] == g and p["op"] == f["op"]
                      and p["drv"] == f["drv"] and p["memmap_on_memory"] == f["memmap_on_memory"])
-            pred += f"{p['linear_s']:10.1f}{fmt_opt(p['power_s'], '.1f', 7)}"
+            pred += (f"{p['linear_s']:10.1f}{fmt_opt(p['power_s'], '.1f', 7)}"
+                     f"{fmt_opt(p['quadratic_s'], '.1f', 7)}")
         b = f["power"]["b"] if f["power"] else None
+        c = 1000 * f["quadratic"]["c_ms_per_gib2"] if f["quadratic"] else None
         lines.append(f"  {'mom1' if f['memmap_on_memory'] else 'mom0':<5}{f['op']:<7}{f['drv']:<5}"
-                     f"{f['ms_per_gib']:8.2f}{f['ms_fixed']:10.1f} {'':<11}{res}{fmt_opt(b, '.2f', 7)}  {pred}")
+                     f"{f['ms_per_gib']:8.2f}{f['ms_fixed']:10.1f} {'':<11}{res}{fmt_opt(b, '.2f', 7)}"
+                     f"{fmt_opt(c, '.0f', 7)}  {pred}")
     return lines
 
 

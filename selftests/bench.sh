@@ -19,7 +19,9 @@
 #   unbind  unbind (nothing left to remove)
 #   unload  rmmod
 # and, after bind, MemTotal's and MemFree's growth. Each configuration
-# starts with an unmeasured warm-up round of each driver. Then one more round of
+# starts with an unmeasured warm-up round of each driver. Then, at the first
+# size, ROUNDS rounds of three binds, unplugs and unbinds in one load (see
+# again()), and one more round of
 # each driver at the second size and at the largest runs under the kernel's
 # function profiler, which tells the time spent in the memory-hotplug core
 # from the rest, and, compared between the two sizes, which part of the core
@@ -45,7 +47,7 @@ zone_pcp_update setup_per_zone_wmarks shuffle_zone start_isolate_page_range \
 undo_isolate_page_range scan_movable_pages test_pages_isolated \
 __offline_isolated_pages drain_all_pages lru_add_drain_all \
 remove_pfn_range_from_zone remove_memory_block_devices arch_remove_memory \
-sparse_remove_section vmemmap_free memory_notify"
+sparse_remove_section vmemmap_free memory_notify set_zone_contiguous"
 
 # ko DRIVER -- the module file of DRIVER.
 ko() { if [ "$1" = rust ]; then echo "$RUST_KMEM"; else echo "$C_KMEM"; fi; }
@@ -120,6 +122,32 @@ rounds() {
 	done
 }
 
+# again DRIVER CFG DEV -- three binds, unplugs and unbinds of DEV in one
+# load of DRIVER: the first timed as CFG-first, the next two as CFG-again;
+# the load and unload as module-again. The first run of a code path since
+# the module was loaded costs the TCG guest the translation of that code
+# (loading rewrites the module's pages, so nothing translated for an
+# earlier load is reused), and a larger module runs more code; the later
+# ones show what the operation costs once its code is translated.
+again() {
+	local drv=$1 cfg=$2 dev=$3 i c
+	unbind_any "$dev"
+	echo 0 >"$DAX_BASE/$dev/memmap_on_memory"
+	timed "$drv" module-again load load "$(ko "$drv")" || return 1
+	for i in 1 2 3; do
+		c=$cfg-again
+		[ "$i" = 1 ] && c=$cfg-first
+		if ! timed "$drv" "$c" bind write $DAX_DRIVERS/kmem/bind "$dev" ||
+			! timed "$drv" "$c" unplug write "$DAX_BASE/$dev/state" unplugged ||
+			! timed "$drv" "$c" unbind write $DAX_DRIVERS/kmem/unbind "$dev"; then
+			[ "$(driver_of "$dev")" != kmem ] || { unplug_retry "$dev" >/dev/null; unbind_any "$dev"; }
+			unload_kmem
+			return 1
+		fi
+	done
+	timed "$drv" module-again unload unload kmem
+}
+
 # profile DRIVER CFG DEV -- one round under the function profiler; prints
 # "BENCH drv= cfg= op=profile fn= hits= us=" per core function.
 profile() {
@@ -165,6 +193,17 @@ m=$(dax_create "$(( 2 * ${MULTI%G} ))G")
 echo "BENCH env multi_ranges=$(dax_ranges "$m" | wc -l)"
 rounds "2x$MULTI-mom0" "$m" 0 || { echo "BENCH error multi"; fail=1; }
 dax_destroy "$m"; dax_destroy "$b"
+
+# The same operations again in one load, at the first size: what they cost
+# once their code has run (see again()).
+first=${SIZES%% *}
+dev=$(dax_create "$first")
+for ((r = 1; r <= ROUNDS; r++)); do
+	for drv in $( ((r % 2)) && echo rust c || echo c rust); do
+		again "$drv" "$first-mom0" "$dev" || { echo "BENCH error again $drv"; fail=1; }
+	done
+done
+dax_destroy "$dev"
 
 # The profile at the second size (the first is mostly fixed costs) and at
 # the largest.
