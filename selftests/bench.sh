@@ -95,7 +95,7 @@ round() {
 		unload_kmem
 		return 1
 	fi
-	timed "$drv" "$modcfg" unload unload kmem
+	timed "$drv" "$modcfg" unload unload kmem || { unload_kmem; return 1; }
 }
 
 # warm_up DEV MOM -- one unmeasured round of each driver on DEV. The first
@@ -145,7 +145,7 @@ again() {
 			return 1
 		fi
 	done
-	timed "$drv" module-again unload unload kmem
+	timed "$drv" module-again unload unload kmem || { unload_kmem; return 1; }
 }
 
 # profile DRIVER CFG DEV -- one round under the function profiler; prints
@@ -157,7 +157,11 @@ profile() {
 	for fn in $CORE $DETAIL; do echo "$fn" >>$TR/set_ftrace_filter 2>/dev/null || true; done
 	echo 1 >$TR/options/graph-time 2>/dev/null || true
 	echo 1 >$TR/function_profile_enabled
-	round "$drv" "$cfg-profiled" "$dev" 0 module-profiled || return 1
+	if ! round "$drv" "$cfg-profiled" "$dev" 0 module-profiled; then
+		echo 0 >$TR/function_profile_enabled
+		echo >$TR/set_ftrace_filter
+		return 1
+	fi
 	echo 0 >$TR/function_profile_enabled
 	cat $TR/trace_stat/function* | awk -v d="$drv" -v c="$cfg" '
 		$1 == "Function" || $1 ~ /^-/ || NF < 4 { next }
@@ -198,17 +202,22 @@ dax_destroy "$m"; dax_destroy "$b"
 # once their code has run (see again()).
 first=${SIZES%% *}
 dev=$(dax_create "$first")
-for ((r = 1; r <= ROUNDS; r++)); do
-	for drv in $( ((r % 2)) && echo rust c || echo c rust); do
-		again "$drv" "$first-mom0" "$dev" || { echo "BENCH error again $drv"; fail=1; }
+if [ -n "$dev" ] && [ "$dev" != null ]; then
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for drv in $( ((r % 2)) && echo rust c || echo c rust); do
+			again "$drv" "$first-mom0" "$dev" || { echo "BENCH error again $drv"; fail=1; }
+		done
 	done
-done
-dax_destroy "$dev"
+	dax_destroy "$dev"
+else
+	echo "BENCH error cannot create a $first device"; fail=1
+fi
 
 # The profile at the second size (the first is mostly fixed costs) and at
 # the largest.
 for size in $(echo $SIZES | awk '{print (NF > 1 ? $2 : $1); if (NF > 2) print $NF}'); do
 	dev=$(dax_create "$size")
+	[ -n "$dev" ] && [ "$dev" != null ] || { echo "BENCH error cannot create a $size device"; fail=1; continue; }
 	warm_up "$dev" 0 || { echo "BENCH error warm-up for the profile at $size"; fail=1; }
 	for drv in rust c; do
 		profile "$drv" "$size-mom0" "$dev" || { echo "BENCH error profile $drv $size"; fail=1; }

@@ -178,11 +178,22 @@ tier_of() {
 	done | tr '\n' ' ' | sed 's/ $//'
 }
 
-# view FILE DEV -- DEV's lines of the view's FILE, without the leading name.
-view() { sed -n "s/^$2 //p" "$VIEW/$1"; }
+# view FILE DEV -- DEV's lines of the view's FILE, without the leading name;
+# fails if FILE cannot be read.
+view() { awk -v d="$2" '$1 == d { sub(/^[^ ]+ /, ""); print }' "$VIEW/$1"; }
 
 # view_lists FILE DEV -- whether the view's FILE has a line of DEV.
-view_lists() { grep -q "^$2 " "$VIEW/$1"; }
+view_lists() { awk -v d="$2" '$1 == d { n++ } END { exit !n }' "$VIEW/$1"; }
+
+# view_omits FILE... DEV -- every FILE of the view can be read and has no
+# line of DEV.
+view_omits() {
+	local dev=${*: -1} f
+	for f in "${@:1:$#-1}"; do
+		[ -r "$VIEW/$f" ] || return 1
+		! view_lists "$f" "$dev" || return 1
+	done
+}
 
 # unbind_any DEV -- unbind DEV from whichever driver it is bound to, if any.
 unbind_any() {

@@ -55,14 +55,9 @@ unsafe impl Sync for Dir {}
 impl Dir {
     /// Creates `name` at the top of debugfs.
     fn new(name: &CStr) -> Self {
-        Self::create(name, ptr::null_mut())
-    }
-
-    /// Creates `name` under `parent` (null: the top of debugfs).
-    fn create(name: &CStr, parent: *mut kb::dentry) -> Self {
-        // SAFETY: `name` is a C string; `parent` is null or a directory kept
-        // alive by its `Dir` (type invariant), which the caller borrows.
-        let dentry = unsafe { bindings::kmem_shim_debugfs_create_dir(name.as_char_ptr(), parent) };
+        // SAFETY: `name` is a C string; a null parent is the top of debugfs.
+        let dentry =
+            unsafe { bindings::kmem_shim_debugfs_create_dir(name.as_char_ptr(), ptr::null_mut()) };
         // INVARIANT: An error pointer becomes null.
         Self {
             dentry: from_err_ptr(dentry).unwrap_or(ptr::null_mut()),

@@ -12,9 +12,10 @@
 //! device, whose `state` then shows where the blocks are and whose unplug
 //! removes them.
 //!
-//! Lock order: the view's list (view.rs), then a device's `memory` mutex,
-//! then the driver's `stranded` mutex; and the memory-hotplug locks the core
-//! takes inside add/remove. The device hotplug lock is never held here.
+//! Lock order: a device's `memory` mutex, then the driver's `stranded`
+//! mutex; and the memory-hotplug locks the core takes inside add/remove. The
+//! view's list is never held with either (view.rs). The device hotplug lock
+//! is never held here.
 
 use kernel::{
     device::Device,
@@ -52,7 +53,8 @@ pub(crate) struct KmemDriver {
     /// The memory types kmem allocated.
     #[pin]
     memory_types: MemoryTypes,
-    /// The debugfs view `kmem/`, listing every bound device.
+    /// The debugfs view `kmem/`, listing every device from its probe to the
+    /// end of its unbind.
     view: View,
     /// The module, referenced while memory is kept in `stranded`.
     module: &'static ThisModule,
@@ -135,8 +137,9 @@ impl Stranded {
 
 /// A device bound to kmem (C: `struct dax_kmem_data`).
 pub(crate) struct KmemDevice {
-    /// The device's entry in the debugfs view; taken out first, so no
-    /// reader outlives the device.
+    /// The device's entry in the debugfs view, taken out when the device is
+    /// dropped. A reader may still hold the entry, and with it `memory`,
+    /// which `Drop` therefore empties first.
     _listed: Listed,
     /// Serialises state changes (C: `data->lock`) and owns the added memory
     /// and what it needs; shared with the view, which reads it under the lock.
@@ -153,6 +156,17 @@ pub(crate) struct KmemDevice {
     res_name: Arc<ResourceName>,
     /// "System RAM (kmem)", for the added memory.
     ram_name: Arc<ResourceName>,
+}
+
+impl Drop for KmemDevice {
+    fn drop(&mut self) {
+        // What the memory still holds (reservations, added memory, group,
+        // node type: after a failed probe) is released here, in the probe
+        // or unbind that drops the device, and after the mutex, not by a
+        // view reader that happens to hold the last reference.
+        let memory = core::mem::take(&mut *self.memory.lock());
+        drop(memory);
+    }
 }
 
 impl dax::Driver for KmemDriver {

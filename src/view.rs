@@ -3,15 +3,15 @@
 //! The driver's view in debugfs: `kmem/`.
 //!
 //! Five read-only files, made once with the module's debugfs directory by
-//! [`crate::debugfs`]; each lists every bound device, in bind order, every
-//! line starting with the device's name:
+//! [`crate::debugfs`]; each lists every device from its probe to the end of
+//! its unbind, in bind order, every line starting with the device's name:
 //!
 //! - `ranges`: each range of the device, raw and block-aligned, and whether
 //!   kmem holds its reservation and its added memory.
 //! - `resources`: for each aligned range, what three walks of the iomem tree
 //!   find there (see below), with flags.
 //! - `blocks`: for each aligned range, its memory blocks by state and zone.
-//! - `status`: state, node, memory tier, memory group, `memmap_on_memory`,
+//! - `status`: node, memory tier, memory group, `memmap_on_memory`,
 //!   the time the last add and remove took, and the last error.
 //! - `selfcheck`: does the kernel see each aligned range as System RAM? One
 //!   line per range:
@@ -30,13 +30,16 @@
 //! per device, which kept half a millisecond of debugfs work out of every
 //! bind and unbind (Documentation/bench.rst).
 //!
-//! Lock order: the view's list, then a device's `memory` mutex. A read holds
-//! the list while it writes, so a device it shows stays bound meanwhile.
-//! `ranges`, `blocks` and `status` read the device's data under its mutex,
-//! so a read waits for a state change in progress and never sees memory
-//! being removed; `resources` and `selfcheck` ask the kernel, which locks
-//! what it reads. Binds and unbinds take the list without holding any
-//! device's mutex.
+//! Locking: a read copies the list's entries under the list's mutex and
+//! writes them without it, so that a read waiting for one device's mutex
+//! does not hold up the bind or unbind of another. `ranges`, `blocks` and
+//! `status` read the device's data under its mutex, so a read waits for a
+//! state change in progress and never sees memory being removed;
+//! `resources` and `selfcheck` ask the kernel, which locks what it reads.
+//! The list's mutex is never held with a device's. A read may hold the last
+//! reference to a device's [`ViewData`]: the device empties its memory
+//! before it lets go of it (`KmemDevice`'s `Drop`), so nothing is released
+//! by a reader.
 //!
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
@@ -140,20 +143,33 @@ pub(crate) struct Listed {
 impl Drop for Listed {
     fn drop(&mut self) {
         let mut devices = self.devices.lock();
-        if let Some(i) = devices.iter().position(|d| Arc::ptr_eq(d, &self.data)) {
-            // Removing an index found above cannot fail.
-            let _ = devices.remove(i);
-        }
+        let i = devices.iter().position(|d| Arc::ptr_eq(d, &self.data));
+        // Removing an index found above cannot fail. The entry is dropped
+        // after the lock: `self.data` still holds the data either way.
+        let removed = i.and_then(|i| devices.remove(i).ok());
+        drop(devices);
+        drop(removed);
     }
 }
 
-/// Writes `show`'s lines for every listed device.
+/// Writes `show`'s lines for every listed device: copies the entries under
+/// the list's mutex, then writes them without it.
 fn each(
     devices: &Devices,
     f: &mut fmt::Formatter<'_>,
     show: fn(&ViewData, &str, &mut fmt::Formatter<'_>) -> fmt::Result,
 ) -> fmt::Result {
-    for data in devices.lock().iter() {
+    let listed = {
+        let devices = devices.lock();
+        let mut listed = KVec::with_capacity(devices.len(), GFP_KERNEL).map_err(|_| fmt::Error)?;
+        for data in devices.iter() {
+            listed
+                .push(data.clone(), GFP_KERNEL)
+                .map_err(|_| fmt::Error)?;
+        }
+        listed
+    };
+    for data in listed.iter() {
         show(data, data.name.as_str(), f)?;
     }
     Ok(())
