@@ -33,8 +33,11 @@ cd "$KMEM_ROOT"
 total_start=$(date +%s)
 make --no-print-directory FLAVOR="$flavor" module progs >&2
 mkdir -p out
-results=out/results-$flavor.txt
-: >"$results"
+# This run's results: a file of its own, so that two runs at once (two
+# `make check T=...` of different sessions) do not count each other's;
+# copied to out/results-$flavor.txt at the end.
+results=$(mktemp "out/results-$flavor.run.XXXXXX")
+trap 'rm -f "$results"' EXIT
 # Host-side gates first (clippy, rustfmt, checkpatch): result lines of their
 # own; a failed gate fails the run, and the guests still boot.
 gates_start=$(date +%s)
@@ -168,14 +171,16 @@ for name in "${names[@]}"; do
 	cat "$f" >>"$results"
 	rm -f "$f"
 done
-timings=out/timings-$flavor.txt
-: >"$timings"
+timings=$(mktemp "out/timings-$flavor.run.XXXXXX")
+trap 'rm -f "$results" "$timings"' EXIT
 for name in "${names[@]}"; do
 	f=out/results-$flavor.$name.time
 	[ -f "$f" ] && cat "$f" >>"$timings"
 	rm -f "$f"
 done
 
+cp "$results" "out/results-$flavor.txt"
+cp "$timings" "out/timings-$flavor.txt"
 echo
 echo "==== kmem-rs test results ($flavor kernel) ===="
 cat "$results"
