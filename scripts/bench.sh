@@ -7,20 +7,26 @@
 # a JSON file and an SVG plot of time against size.
 #
 #   scripts/bench.sh [--rounds N] [--sizes "1G 4G 16G"] [--multi 2G] [--out DIR]
+#                    [--icount]
 #
+# --icount runs the guest with an instruction-counting clock (qemu/run
+# --icount): the times are then the guest instructions each operation ran
+# (1 ns each), the same from run to run, without the host's load or TCG's
+# translation of code run for the first time.
 # Writes DIR (default out/bench): console.log, bench.json, bench.svg,
 # table.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-rounds=15 sizes="1G 4G 16G" multi=2G out=$KMEM_ROOT/out/bench
+rounds=15 sizes="1G 4G 16G" multi=2G out=$KMEM_ROOT/out/bench icount=()
 while (($#)); do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--sizes) sizes=$2; shift 2 ;;
 	--multi) multi=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	*) die "usage: $0 [--rounds N] [--sizes \"1G 4G 16G\"] [--multi 2G] [--out DIR]" ;;
+	--icount) icount=(--icount); shift ;;
+	*) die "usage: $0 [--rounds N] [--sizes \"1G 4G 16G\"] [--multi 2G] [--out DIR] [--icount]" ;;
 	esac
 done
 for s in $sizes $multi; do
@@ -40,7 +46,7 @@ script=$(mktemp)
 trap 'rm -f "$script"' EXIT
 printf '#!/bin/bash\nexec /kselftests/kmem/bench.sh %q %q %q\n' "$rounds" "$sizes" "$multi" >"$script"
 start=$(date +%s)
-"$KMEM_ROOT/qemu/run" --flavor release --pmem hmem --pmem-size "${region}G" --backing file \
+"$KMEM_ROOT/qemu/run" --flavor release --pmem hmem --pmem-size "${region}G" --backing file "${icount[@]}" \
 	--script "$script" --timeout 10800 --log "$out/console.log" >/dev/null ||
 	die "the benchmark guest failed; see $out/console.log"
 log "benchmark guest ran $(( $(date +%s) - start )) s"
@@ -48,4 +54,4 @@ log "benchmark guest ran $(( $(date +%s) - start )) s"
 c_ko=$kdir/modinst/lib/modules/$(cat "$kdir/include/config/kernel.release")/kernel/drivers/dax/kmem.ko
 python3 "$KMEM_ROOT/scripts/bench-report.py" --log "$out/console.log" --out "$out" \
 	--ko rust="$KMEM_ROOT/build/release/kmem.ko" --ko c="$c_ko" \
-	--command "make bench ROUNDS=$rounds SIZES='$sizes' MULTI=$multi"
+	--command "make bench ROUNDS=$rounds SIZES='$sizes' MULTI=$multi${icount:+ ICOUNT=1}"
