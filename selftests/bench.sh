@@ -80,6 +80,14 @@ ops() {
 	timed "$drv" "$cfg" unbind write $DAX_DRIVERS/kmem/unbind "$dev"
 }
 
+# abandon DEV -- after a failed step of a round: unplug and unbind DEV if
+# kmem still holds it, and unload kmem, so that the next round starts from
+# the same place.
+abandon() {
+	[ "$(driver_of "$1")" != kmem ] || { unplug_retry "$1" >/dev/null; unbind_any "$1"; }
+	unload_kmem
+}
+
 # round DRIVER CFG DEV MOM [MODCFG] -- one measured round of DRIVER on DEV;
 # the module's load and unload are reported under MODCFG ("module"). A
 # failed round unplugs, unbinds and unloads what it can, so that the next
@@ -91,8 +99,7 @@ round() {
 	echo "$mom" >"$DAX_BASE/$dev/memmap_on_memory"
 	timed "$drv" "$modcfg" load load "$(ko "$drv")" || return 1
 	if ! ops "$drv" "$cfg" "$dev"; then
-		[ "$(driver_of "$dev")" != kmem ] || { unplug_retry "$dev" >/dev/null; unbind_any "$dev"; }
-		unload_kmem
+		abandon "$dev"
 		return 1
 	fi
 	timed "$drv" "$modcfg" unload unload kmem || { unload_kmem; return 1; }
@@ -140,8 +147,7 @@ again() {
 		if ! timed "$drv" "$c" bind write $DAX_DRIVERS/kmem/bind "$dev" ||
 			! timed "$drv" "$c" unplug write "$DAX_BASE/$dev/state" unplugged ||
 			! timed "$drv" "$c" unbind write $DAX_DRIVERS/kmem/unbind "$dev"; then
-			[ "$(driver_of "$dev")" != kmem ] || { unplug_retry "$dev" >/dev/null; unbind_any "$dev"; }
-			unload_kmem
+			abandon "$dev"
 			return 1
 		fi
 	done
