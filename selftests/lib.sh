@@ -14,6 +14,7 @@ C_KMEM=/lib/modules/$KVER/kernel/drivers/dax/kmem.ko
 RUST_KMEM=/lib/modules/$KVER/updates/kmem.ko
 # Our kmem's debugfs view: files listing every bound device.
 VIEW=/sys/kernel/debug/kmem
+VIEW_FILES="ranges resources blocks status selfcheck"
 
 # check DESCRIPTION COMMAND... -- one KTAP result: pass if COMMAND succeeds.
 check() {
@@ -182,8 +183,11 @@ tier_of() {
 # fails if FILE cannot be read.
 view() { awk -v d="$2" '$1 == d { sub(/^[^ ]+ /, ""); print }' "$VIEW/$1"; }
 
+# lists DEV -- whether a view file's text on standard input has a line of DEV.
+lists() { awk -v d="$1" '$1 == d { n++ } END { exit !n }'; }
+
 # view_lists FILE DEV -- whether the view's FILE has a line of DEV.
-view_lists() { awk -v d="$2" '$1 == d { n++ } END { exit !n }' "$VIEW/$1"; }
+view_lists() { lists "$2" <"$VIEW/$1"; }
 
 # view_omits FILE... DEV -- every FILE of the view can be read and has no
 # line of DEV.

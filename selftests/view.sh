@@ -74,7 +74,7 @@ resources_in_iomem() {
 # lists_all -- every file of the view has a line of $DEV.
 lists_all() {
 	local f
-	for f in ranges resources blocks status selfcheck; do view_lists "$f" "$DEV" || return 1; done
+	for f in $VIEW_FILES; do view_lists "$f" "$DEV" || return 1; done
 }
 
 # dev_over_ram RANGE -- /proc/iomem has RANGE as $DEV and, beneath it, as
@@ -153,7 +153,7 @@ sed 's/^/# /' <<<"$res"
 check "resources: neither System RAM nor anything busy at the range after unplug" \
 	bash -c "grep -q '^mapping0 ' <<<\"\$1\" && ! grep -qE '^  (system_ram|busy) ' <<<\"\$1\"" _ "$res"
 write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
-check "no file of the view lists $DEV after unbind" view_omits ranges resources blocks status selfcheck "$DEV"
+check "no file of the view lists $DEV after unbind" view_omits $VIEW_FILES "$DEV"
 write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
 unload_kmem
