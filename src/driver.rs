@@ -36,11 +36,11 @@ use crate::{
     ioresource::{Conflicts, ResourceName},
     memhp::{self, MemoryGroup, OnlineType},
     module_ref::ModuleRef,
-    range::Range,
+    range::{Range, RangeInfo},
     state::{self, State, Transition},
     tiers::{self, MemoryTypes, NodeMemoryType},
     units::format_size,
-    view::{Listed, RangeInfo, View, ViewData}, //
+    view::{Listed, View, ViewData}, //
 };
 
 /// The driver's state shared by all devices.
@@ -78,10 +78,10 @@ impl KmemDriver {
     }
 
     /// Takes the memory an earlier unbind of the device `name` left online,
-    /// if its ranges are still the device's `aligned` ranges.
-    fn take_stranded(&self, name: &CStr, aligned: &[Option<Range>]) -> Option<DeviceMemory> {
+    /// if its ranges are still the block-aligned parts of `ranges`.
+    fn take_stranded(&self, name: &CStr, ranges: &[RangeInfo]) -> Option<DeviceMemory> {
         let mut stranded = self.stranded.lock();
-        let i = stranded.iter().position(|s| s.is_of(name, aligned))?;
+        let i = stranded.iter().position(|s| s.is_of(name, ranges))?;
         let Stranded { memory, .. } = stranded.remove(i).ok()?;
         // The reference on the module is dropped here, in a probe, which the
         // module's unload waits for.
@@ -120,40 +120,33 @@ struct Stranded {
 }
 
 impl Stranded {
-    /// Returns whether this is memory of the device `name` whose
-    /// block-aligned ranges are `aligned`: same name, and each kept range
-    /// still the aligned range of the same index.
-    fn is_of(&self, name: &CStr, aligned: &[Option<Range>]) -> bool {
+    /// Returns whether this is memory of the device `name` whose ranges are
+    /// `ranges`: same name, and each kept range still the block-aligned part
+    /// of the range of the same index.
+    fn is_of(&self, name: &CStr, ranges: &[RangeInfo]) -> bool {
         self.name.is(name)
-            && self.memory.slots.len() == aligned.len()
+            && self.memory.slots.len() == ranges.len()
             && self
                 .memory
                 .slots
                 .iter()
-                .zip(aligned)
-                .all(|(slot, a)| slot.as_ref().is_none_or(|r| *a == Some(r.range())))
+                .zip(ranges)
+                .all(|(slot, r)| slot.as_ref().is_none_or(|s| r.aligned == Some(s.range())))
     }
 }
 
 /// A device bound to kmem (C: `struct dax_kmem_data`).
 pub(crate) struct KmemDevice {
     /// The device's entry in the debugfs view, taken out when the device is
-    /// dropped. A reader may still hold the entry, and with it `memory`,
-    /// which `Drop` therefore empties first.
-    _listed: Listed,
-    /// Serialises state changes (C: `data->lock`) and owns the added memory
-    /// and what it needs; shared with the view, which reads it under the lock.
-    memory: Arc<Mutex<DeviceMemory>>,
-    /// The current state in its C encoding, written under `memory` and read
-    /// without it, as `state_show()` reads `data->state`.
+    /// dropped: its ranges, and its memory, behind the mutex that serialises
+    /// state changes (C: `data->lock`). A reader may still hold the entry,
+    /// and with it the memory, which `Drop` therefore empties first.
+    listed: Listed,
+    /// The current state in its C encoding, written under the memory's
+    /// mutex and read without it, as `state_show()` reads `data->state`.
     state: Atomic<i32>,
-    /// The block-aligned ranges, as probe read them; `None` where no whole
-    /// block fits.
-    aligned: KVec<Option<Range>>,
     /// The device's `memmap_on_memory`, fixed while it is bound.
     memmap_on_memory: bool,
-    /// The device name, for the parent regions (C: `data->res_name`).
-    res_name: Arc<ResourceName>,
     /// "System RAM (kmem)", for the added memory.
     ram_name: Arc<ResourceName>,
 }
@@ -164,7 +157,7 @@ impl Drop for KmemDevice {
         // node type: after a failed probe) is released here, in the probe
         // or unbind that drops the device, and after the mutex, not by a
         // view reader that happens to hold the last reference.
-        let memory = core::mem::take(&mut *self.memory.lock());
+        let memory = core::mem::take(&mut *self.memory().lock());
         drop(memory);
     }
 }
@@ -189,7 +182,6 @@ impl dax::Driver for KmemDriver {
         let (mut total_len, mut orig_len) = (0u64, 0u64);
         let raw = dax.ranges()?;
         let mut ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
-        let mut aligned_ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
         for (i, range) in raw.into_iter().enumerate() {
             orig_len += range.len();
             let aligned = range.align_to_blocks(block);
@@ -200,7 +192,6 @@ impl dax::Driver for KmemDriver {
                 },
                 GFP_KERNEL,
             )?;
-            aligned_ranges.push(aligned, GFP_KERNEL)?;
             match aligned {
                 Some(aligned) => total_len += aligned.len(),
                 None => dev_info!(
@@ -223,28 +214,24 @@ impl dax::Driver for KmemDriver {
             dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
         }
 
-        let memory = Arc::pin_init(new_mutex!(DeviceMemory::default()), GFP_KERNEL)?;
-        let res_name = ResourceName::new(dev.name())?;
-        let view = ViewData {
-            name: res_name.clone(),
+        let name = ResourceName::new(dev.name())?;
+        let view = try_pin_init!(ViewData {
+            name,
             ranges,
-            memory: memory.clone(),
-        };
+            memory <- new_mutex!(DeviceMemory::default()),
+        });
         let data = KBox::new(
             KmemDevice {
-                _listed: self.view.add(view)?,
-                memory,
+                listed: self.view.add(view)?,
                 state: Atomic::new(State::Unplugged.to_raw()),
-                aligned: aligned_ranges,
                 memmap_on_memory: dax.memmap_on_memory(),
-                res_name,
                 ram_name: self.ram_name.clone(),
             },
             GFP_KERNEL,
         )?;
 
-        let mut mem = data.memory.lock();
-        if let Some(kept) = self.take_stranded(dev.name(), &data.aligned) {
+        let mut mem = data.memory().lock();
+        if let Some(kept) = self.take_stranded(dev.name(), data.ranges()) {
             *mem = kept;
             let zones = mem.count_blocks();
             let state = state::adopted(zones.kernel > 0, zones.movable > 0);
@@ -258,8 +245,8 @@ impl dax::Driver for KmemDriver {
             mem.status.node = node;
             mem.status.adistance = adistance;
             mem.node_type = Some(NodeMemoryType::init(node, mtype));
-            mem.slots = KVec::with_capacity(data.aligned.len(), GFP_KERNEL)?;
-            for _ in 0..data.aligned.len() {
+            mem.slots = KVec::with_capacity(data.ranges().len(), GFP_KERNEL)?;
+            for _ in 0..data.ranges().len() {
                 mem.slots.push(None, GFP_KERNEL)?;
             }
             mem.group = Some(MemoryGroup::register_static(node, total_len)?);
@@ -273,7 +260,7 @@ impl dax::Driver for KmemDriver {
 
     fn remove(&self, dax: &DaxDevice, data: Self::Data) {
         let dev = dax.as_dev();
-        let mut mem = data.memory.lock();
+        let mut mem = data.memory().lock();
         if !memhp::HOTREMOVE {
             // C: without hot-remove, leak on purpose and silently: the
             // regions stay reserved and the memory added until reboot.
@@ -302,7 +289,7 @@ impl dax::Driver for KmemDriver {
         }
         if stuck {
             dev_err!(dev, "Hotplug regions stuck online until reboot\n");
-            match self.keep_stranded(&data.res_name, &mut mem) {
+            match self.keep_stranded(data.name(), &mut mem) {
                 Ok(()) => dev_warn!(
                     dev,
                     "kmem keeps the memory left online: bind {} to kmem again, then write unplugged to its state, to remove it; kmem cannot be unloaded until then\n",
@@ -329,6 +316,23 @@ impl dax::Driver for KmemDriver {
 }
 
 impl KmemDevice {
+    /// Returns the device's memory and the mutex that serialises its state
+    /// changes.
+    fn memory(&self) -> &Mutex<DeviceMemory> {
+        &self.listed.data().memory
+    }
+
+    /// Returns the device's name, for the parent regions (C:
+    /// `data->res_name`).
+    fn name(&self) -> &Arc<ResourceName> {
+        &self.listed.data().name
+    }
+
+    /// Returns the device's ranges, as probe read them.
+    fn ranges(&self) -> &[RangeInfo] {
+        &self.listed.data().ranges
+    }
+
     /// Returns the current state.
     pub(crate) fn state(&self) -> State {
         State::from_raw(self.state.load(Relaxed)).unwrap_or(State::Unplugged)
@@ -342,7 +346,7 @@ impl KmemDevice {
     /// Applies a write to `state` (C: `state_store()`).
     fn store_state(&self, dax: &DaxDevice, value: &CStr) -> Result {
         let requested = state::parse(value)?;
-        let mut mem = self.memory.lock();
+        let mut mem = self.memory().lock();
         match state::transition(self.state(), requested) {
             Transition::Keep => Ok(()),
             Transition::Busy => Err(EBUSY),
@@ -376,7 +380,7 @@ impl KmemDevice {
         if mem.group.is_none() {
             return Err(EINVAL);
         }
-        if let Err(e) = reserve(dax.as_dev(), &self.aligned, &mut mem.slots, &self.res_name) {
+        if let Err(e) = reserve(dax.as_dev(), self.ranges(), &mut mem.slots, self.name()) {
             return Err(mem.failed("reserve", e));
         }
         let Some(group) = mem.group.as_ref() else {
@@ -407,13 +411,13 @@ impl KmemDevice {
 /// (memory may be online already); otherwise the device fails with `-EBUSY`.
 fn reserve(
     dev: &Device,
-    aligned: &[Option<Range>],
+    ranges: &[RangeInfo],
     slots: &mut [Option<Reservation>],
     name: &Arc<ResourceName>,
 ) -> Result<usize> {
     let mut reserved = 0;
-    for (i, (slot, range)) in slots.iter_mut().zip(aligned).enumerate() {
-        let Some(range) = *range else {
+    for (i, (slot, range)) in slots.iter_mut().zip(ranges).enumerate() {
+        let Some(range) = range.aligned else {
             continue;
         };
         if slot.is_some() {

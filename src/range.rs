@@ -66,6 +66,15 @@ impl Range {
     }
 }
 
+/// One range of a device as probe found it.
+#[derive(Clone, Copy)]
+pub(crate) struct RangeInfo {
+    /// The range as the dax device has it.
+    pub(crate) raw: Range,
+    /// Its memory-block-aligned part; `None` if no whole block fits.
+    pub(crate) aligned: Option<Range>,
+}
+
 #[kunit_tests(kmem_rs_range)]
 mod tests {
     use super::Range;

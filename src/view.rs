@@ -61,26 +61,20 @@ use crate::{
     device::DeviceMemory,
     ioresource::{self, Found, ResourceName, Walk},
     memhp,
-    range::Range, //
+    range::{Range, RangeInfo}, //
 };
 
-/// One range of a device as probe found it.
-#[derive(Clone, Copy)]
-pub(crate) struct RangeInfo {
-    /// The range as the dax device has it.
-    pub(crate) raw: Range,
-    /// Its memory-block-aligned part; `None` if no whole block fits.
-    pub(crate) aligned: Option<Range>,
-}
-
-/// What the view shows of one bound device.
+/// What the view shows of one bound device: the part of the device the
+/// driver shares with the view, in one allocation.
+#[pin_data]
 pub(crate) struct ViewData {
     /// The device's name, which starts each of its lines.
     pub(crate) name: Arc<ResourceName>,
     /// The device's ranges, by index, as probe recorded them.
     pub(crate) ranges: KVec<RangeInfo>,
     /// The device's memory and status.
-    pub(crate) memory: Arc<Mutex<DeviceMemory>>,
+    #[pin]
+    pub(crate) memory: Mutex<DeviceMemory>,
 }
 
 impl ViewData {
@@ -124,9 +118,9 @@ impl View {
     }
 
     /// Lists a bound device until the returned [`Listed`] is dropped.
-    pub(crate) fn add(&self, data: ViewData) -> Result<Listed> {
+    pub(crate) fn add(&self, data: impl PinInit<ViewData, Error>) -> Result<Listed> {
         let devices = self.files.data().clone();
-        let data = Arc::new(data, GFP_KERNEL)?;
+        let data = Arc::pin_init(data, GFP_KERNEL)?;
         devices.lock().push(data.clone(), GFP_KERNEL)?;
         Ok(Listed { devices, data })
     }
@@ -138,6 +132,13 @@ pub(crate) struct Listed {
     devices: Devices,
     /// The device's entry.
     data: Arc<ViewData>,
+}
+
+impl Listed {
+    /// Returns the device's entry.
+    pub(crate) fn data(&self) -> &ViewData {
+        &self.data
+    }
 }
 
 impl Drop for Listed {
