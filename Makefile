@@ -13,8 +13,9 @@
 #                   (PMEM=cxl: a CXL memory expander, region to online node)
 #   make bench      our kmem against the C kmem in one release-kernel boot:
 #                   table, out/bench/bench.json and bench.svg
-#                   (ROUNDS=15 SIZES="1G 4G 16G 64G" MULTI=2G; ICOUNT=1: the
-#                   guest's clock counts instructions, see Documentation/bench.rst)
+#                   (ROUNDS=15 SIZES="1G 4G 16G 64G" MULTI=2G; the guest's
+#                   clock counts instructions, ICOUNT=0 for the host's clock:
+#                   see Documentation/bench.rst)
 #   make rust-analyzer  write rust-project.json (the crate, the kernel crates)
 #                   for an editor, against the kernel in use
 #   make configs    build the module against kernels without MEMORY_HOTREMOVE,
@@ -102,8 +103,9 @@ uninstall:
 ROUNDS ?= 15
 SIZES ?= 1G 4G 16G 64G
 MULTI ?= 2G
+ICOUNT ?= 1
 bench:
-	scripts/bench.sh --rounds $(ROUNDS) --sizes "$(SIZES)" --multi $(MULTI) $(if $(ICOUNT),--icount)
+	scripts/bench.sh --rounds $(ROUNDS) --sizes "$(SIZES)" --multi $(MULTI) $(if $(filter 1,$(ICOUNT)),--icount)
 
 clean:
 	rm -rf $(CURDIR)/build $(CURDIR)/src/generated $(CURDIR)/rust-project.json

@@ -25,7 +25,7 @@ while (($#)); do
 	--sizes) sizes=$2; shift 2 ;;
 	--multi) multi=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	--icount) icount=(--icount); shift ;;
+	--icount) icount=(--icount --append rcupdate.rcu_expedited=1); shift ;;
 	*) die "usage: $0 [--rounds N] [--sizes \"1G 4G 16G\"] [--multi 2G] [--out DIR] [--icount]" ;;
 	esac
 done
@@ -54,4 +54,4 @@ log "benchmark guest ran $(( $(date +%s) - start )) s"
 c_ko=$kdir/modinst/lib/modules/$(cat "$kdir/include/config/kernel.release")/kernel/drivers/dax/kmem.ko
 python3 "$KMEM_ROOT/scripts/bench-report.py" --log "$out/console.log" --out "$out" \
 	--ko rust="$KMEM_ROOT/build/release/kmem.ko" --ko c="$c_ko" \
-	--command "make bench ROUNDS=$rounds SIZES='$sizes' MULTI=$multi${icount:+ ICOUNT=1}"
+	--command "make bench ROUNDS=$rounds SIZES='$sizes' MULTI=$multi$( ((${#icount[@]})) || echo " ICOUNT=0")"
