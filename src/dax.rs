@@ -152,6 +152,7 @@ pub(crate) trait Driver: Send + Sync + 'static {
 
     /// Applies a write of `value` to the bound device's `state` attribute.
     fn store_state(
+        &self,
         data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
         dev: &DaxDevice,
         value: &CStr,
@@ -314,12 +315,17 @@ pub(crate) unsafe fn store_state<T: Driver>(
     // SAFETY: `dev` is embedded in a bound `struct dev_dax` (caller's
     // guarantee).
     let dax = unsafe { DaxDevice::from_raw(kernel::container_of!(dev, bindings::dev_dax, dev)) };
+    // SAFETY: The device is bound to the driver of a `Registration<T>` for
+    // the whole call (caller's guarantee): the driver core clears its
+    // `driver` only after removing the driver's attributes, and kernfs
+    // waits for this callback before it removes one.
+    let this = unsafe { Registration::<T>::from_bound(dax) };
     // SAFETY: As in `show_state`.
     let data = unsafe { T::Data::borrow(kb::dev_get_drvdata(dev).cast()) };
     // SAFETY: kernfs terminates the written bytes with a NUL; like
     // `sysfs_streq()` in C, the value ends at the first NUL.
     let value = unsafe { CStr::from_char_ptr(buf) };
-    match T::store_state(data, dax, value) {
+    match this.driver.store_state(data, dax, value) {
         Ok(()) => len as isize,
         Err(e) => e.to_errno() as isize,
     }

@@ -32,7 +32,7 @@ use kernel::{
 
 use crate::{
     dax::{self, DaxDevice, Probe},
-    device::{DeviceMemory, Reservation},
+    device::{DeviceMemory, Reservation, Slot},
     ioresource::{Conflicts, ResourceName},
     memhp::{self, MemoryGroup, OnlineType},
     module_ref::ModuleRef,
@@ -78,10 +78,10 @@ impl KmemDriver {
     }
 
     /// Takes the memory an earlier unbind of the device `name` left online,
-    /// if its ranges are still the block-aligned parts of `ranges`.
-    fn take_stranded(&self, name: &CStr, ranges: &[RangeInfo]) -> Option<DeviceMemory> {
+    /// if its ranges are still the block-aligned ranges of `slots`.
+    fn take_stranded(&self, name: &CStr, slots: &[Slot]) -> Option<DeviceMemory> {
         let mut stranded = self.stranded.lock();
-        let i = stranded.iter().position(|s| s.is_of(name, ranges))?;
+        let i = stranded.iter().position(|s| s.is_of(name, slots))?;
         let Stranded { memory, .. } = stranded.remove(i).ok()?;
         // The reference on the module is dropped here, in a probe, which the
         // module's unload waits for.
@@ -121,17 +121,16 @@ struct Stranded {
 
 impl Stranded {
     /// Returns whether this is memory of the device `name` whose ranges are
-    /// `ranges`: same name, and each kept range still the block-aligned part
-    /// of the range of the same index.
-    fn is_of(&self, name: &CStr, ranges: &[RangeInfo]) -> bool {
+    /// those of `slots`: same name, and each kept range still the
+    /// block-aligned range of the same index.
+    fn is_of(&self, name: &CStr, slots: &[Slot]) -> bool {
         self.name.is(name)
-            && self.memory.slots.len() == ranges.len()
-            && self
-                .memory
-                .slots
-                .iter()
-                .zip(ranges)
-                .all(|(slot, r)| slot.as_ref().is_none_or(|s| r.aligned == Some(s.range())))
+            && self.memory.slots.len() == slots.len()
+            && self.memory.slots.iter().zip(slots).all(|(kept, slot)| {
+                kept.reservation
+                    .as_ref()
+                    .is_none_or(|r| slot.range.aligned == Some(r.range()))
+            })
     }
 }
 
@@ -147,16 +146,21 @@ pub(crate) struct KmemDevice {
     state: Atomic<i32>,
     /// The device's `memmap_on_memory`, fixed while it is bound.
     memmap_on_memory: bool,
-    /// "System RAM (kmem)", for the added memory.
-    ram_name: Arc<ResourceName>,
+    /// Set by `remove` once the memory holds nothing but allocations: no
+    /// reservation, added memory, group or node type.
+    released: bool,
 }
 
 impl Drop for KmemDevice {
     fn drop(&mut self) {
+        if self.released {
+            // What is left is only allocations, which a reader may free.
+            return;
+        }
         // What the memory still holds (reservations, added memory, group,
         // node type: after a failed probe) is released here, in the probe
-        // or unbind that drops the device, and after the mutex, not by a
-        // view reader that happens to hold the last reference.
+        // that drops the device, and after the mutex, not by a view reader
+        // that happens to hold the last reference.
         let memory = core::mem::take(&mut *self.memory().lock());
         drop(memory);
     }
@@ -181,14 +185,17 @@ impl dax::Driver for KmemDriver {
         let block = memhp::block_size();
         let (mut total_len, mut orig_len) = (0u64, 0u64);
         let raw = dax.ranges()?;
-        let mut ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
+        let mut slots = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
         for (i, range) in raw.into_iter().enumerate() {
             orig_len += range.len();
             let aligned = range.align_to_blocks(block);
-            ranges.push(
-                RangeInfo {
-                    raw: range,
-                    aligned,
+            slots.push(
+                Slot {
+                    range: RangeInfo {
+                        raw: range,
+                        aligned,
+                    },
+                    reservation: None,
                 },
                 GFP_KERNEL,
             )?;
@@ -215,23 +222,31 @@ impl dax::Driver for KmemDriver {
         }
 
         let name = ResourceName::new(dev.name())?;
+        let memory = DeviceMemory {
+            slots,
+            ..Default::default()
+        };
         let view = try_pin_init!(ViewData {
             name,
-            ranges,
-            memory <- new_mutex!(DeviceMemory::default()),
+            memory <- new_mutex!(memory),
         });
         let data = KBox::new(
             KmemDevice {
                 listed: self.view.add(view)?,
                 state: Atomic::new(State::Unplugged.to_raw()),
                 memmap_on_memory: dax.memmap_on_memory(),
-                ram_name: self.ram_name.clone(),
+                released: false,
             },
             GFP_KERNEL,
         )?;
 
         let mut mem = data.memory().lock();
-        if let Some(kept) = self.take_stranded(dev.name(), data.ranges()) {
+        if let Some(mut kept) = self.take_stranded(dev.name(), &mem.slots) {
+            // The ranges as this probe read them (the aligned ones are the
+            // same).
+            for (k, slot) in kept.slots.iter_mut().zip(mem.slots.iter()) {
+                k.range = slot.range;
+            }
             *mem = kept;
             let zones = mem.count_blocks();
             let state = state::adopted(zones.kernel > 0, zones.movable > 0);
@@ -245,22 +260,37 @@ impl dax::Driver for KmemDriver {
             mem.status.node = node;
             mem.status.adistance = adistance;
             mem.node_type = Some(NodeMemoryType::init(node, mtype));
-            mem.slots = KVec::with_capacity(data.ranges().len(), GFP_KERNEL)?;
-            for _ in 0..data.ranges().len() {
-                mem.slots.push(None, GFP_KERNEL)?;
-            }
             mem.group = Some(MemoryGroup::register_static(node, total_len)?);
             // On error, dropping `data` releases the reservations, the group
             // and the node's memory type, in that order.
-            data.plug(dax, &mut mem, online)?;
+            data.plug(dax, &mut mem, online, &self.ram_name)?;
         }
         drop(mem);
         Ok(data)
     }
 
-    fn remove(&self, dax: &DaxDevice, data: Self::Data) {
-        let dev = dax.as_dev();
+    fn remove(&self, dax: &DaxDevice, mut data: Self::Data) {
         let mut mem = data.memory().lock();
+        self.release(dax.as_dev(), data.name(), &mut mem);
+        drop(mem);
+        // Saves `Drop` taking the mutex again.
+        data.released = true;
+    }
+
+    fn show_state(data: &KmemDevice) -> &'static CStr {
+        data.state().name()
+    }
+
+    fn store_state(&self, data: &KmemDevice, dax: &DaxDevice, value: &CStr) -> Result {
+        data.store_state(dax, value, &self.ram_name)
+    }
+}
+
+impl KmemDriver {
+    /// Removes what `remove` finds of a device's memory, keeps what is stuck
+    /// online or leaks it, and releases the group and the node's memory type:
+    /// afterwards `mem` holds nothing but allocations.
+    fn release(&self, dev: &Device, name: &Arc<ResourceName>, mem: &mut DeviceMemory) {
         if !memhp::HOTREMOVE {
             // C: without hot-remove, leak on purpose and silently: the
             // regions stay reserved and the memory added until reboot.
@@ -272,7 +302,7 @@ impl dax::Driver for KmemDriver {
         // offlines (offlining here could deadlock an unbind).
         let mut stuck = false;
         for (i, slot) in mem.slots.iter_mut().enumerate() {
-            let Some(reservation) = slot.take() else {
+            let Some(reservation) = slot.reservation.take() else {
                 continue;
             };
             if let Err(reservation) = reservation.remove() {
@@ -284,12 +314,12 @@ impl dax::Driver for KmemDriver {
                     r.end()
                 );
                 stuck = true;
-                *slot = Some(reservation);
+                slot.reservation = Some(reservation);
             }
         }
         if stuck {
             dev_err!(dev, "Hotplug regions stuck online until reboot\n");
-            match self.keep_stranded(data.name(), &mut mem) {
+            match self.keep_stranded(name, mem) {
                 Ok(()) => dev_warn!(
                     dev,
                     "kmem keeps the memory left online: bind {} to kmem again, then write unplugged to its state, to remove it; kmem cannot be unloaded until then\n",
@@ -304,14 +334,6 @@ impl dax::Driver for KmemDriver {
         if let Some(node_type) = mem.node_type.take() {
             node_type.clear();
         }
-    }
-
-    fn show_state(data: &KmemDevice) -> &'static CStr {
-        data.state().name()
-    }
-
-    fn store_state(data: &KmemDevice, dax: &DaxDevice, value: &CStr) -> Result {
-        data.store_state(dax, value)
     }
 }
 
@@ -328,11 +350,6 @@ impl KmemDevice {
         &self.listed.data().name
     }
 
-    /// Returns the device's ranges, as probe read them.
-    fn ranges(&self) -> &[RangeInfo] {
-        &self.listed.data().ranges
-    }
-
     /// Returns the current state.
     pub(crate) fn state(&self) -> State {
         State::from_raw(self.state.load(Relaxed)).unwrap_or(State::Unplugged)
@@ -344,7 +361,7 @@ impl KmemDevice {
     }
 
     /// Applies a write to `state` (C: `state_store()`).
-    fn store_state(&self, dax: &DaxDevice, value: &CStr) -> Result {
+    fn store_state(&self, dax: &DaxDevice, value: &CStr, ram_name: &Arc<ResourceName>) -> Result {
         let requested = state::parse(value)?;
         let mut mem = self.memory().lock();
         match state::transition(self.state(), requested) {
@@ -368,19 +385,25 @@ impl KmemDevice {
                 self.set_state(State::Unplugged);
                 Ok(())
             }
-            Transition::Plug(online) => self.plug(dax, &mut mem, online),
+            Transition::Plug(online) => self.plug(dax, &mut mem, online, ram_name),
         }
     }
 
     /// Reserves and adds every range with `online`, then records the state;
     /// on failure releases every reservation (C: `dax_kmem_init_resources()`,
     /// `dax_kmem_do_hotplug()` and `dax_kmem_cleanup_resources()`).
-    fn plug(&self, dax: &DaxDevice, mem: &mut DeviceMemory, online: OnlineType) -> Result {
+    fn plug(
+        &self,
+        dax: &DaxDevice,
+        mem: &mut DeviceMemory,
+        online: OnlineType,
+        ram_name: &Arc<ResourceName>,
+    ) -> Result {
         let start = Instant::<Monotonic>::now();
         if mem.group.is_none() {
             return Err(EINVAL);
         }
-        if let Err(e) = reserve(dax.as_dev(), self.ranges(), &mut mem.slots, self.name()) {
+        if let Err(e) = reserve(dax.as_dev(), &mut mem.slots, self.name()) {
             return Err(mem.failed("reserve", e));
         }
         let Some(group) = mem.group.as_ref() else {
@@ -390,11 +413,13 @@ impl KmemDevice {
             dax.as_dev(),
             &mut mem.slots,
             group,
-            &self.ram_name,
+            ram_name,
             self.memmap_on_memory,
             online,
         ) {
-            mem.slots.iter_mut().for_each(|slot| *slot = None);
+            mem.slots
+                .iter_mut()
+                .for_each(|slot| slot.reservation = None);
             return Err(mem.failed("add", e));
         }
         mem.status.memmap_on_memory = Some(self.memmap_on_memory);
@@ -409,23 +434,18 @@ impl KmemDevice {
 ///
 /// A range that cannot be reserved is skipped once another one was reserved
 /// (memory may be online already); otherwise the device fails with `-EBUSY`.
-fn reserve(
-    dev: &Device,
-    ranges: &[RangeInfo],
-    slots: &mut [Option<Reservation>],
-    name: &Arc<ResourceName>,
-) -> Result<usize> {
+fn reserve(dev: &Device, slots: &mut [Slot], name: &Arc<ResourceName>) -> Result<usize> {
     let mut reserved = 0;
-    for (i, (slot, range)) in slots.iter_mut().zip(ranges).enumerate() {
-        let Some(range) = range.aligned else {
+    for (i, slot) in slots.iter_mut().enumerate() {
+        let Some(range) = slot.range.aligned else {
             continue;
         };
-        if slot.is_some() {
+        if slot.reservation.is_some() {
             continue;
         }
         match Reservation::reserve(range, name) {
             Some(r) => {
-                *slot = Some(r);
+                slot.reservation = Some(r);
                 reserved += 1;
             }
             None => {
@@ -454,7 +474,7 @@ fn reserve(
 /// device unless another range was already added.
 fn add(
     dev: &Device,
-    slots: &mut [Option<Reservation>],
+    slots: &mut [Slot],
     group: &MemoryGroup,
     name: &Arc<ResourceName>,
     memmap_on_memory: bool,
@@ -462,12 +482,12 @@ fn add(
 ) -> Result<usize> {
     let mut added = 0;
     for (i, slot) in slots.iter_mut().enumerate() {
-        let Some(r) = slot.as_mut() else {
+        let Some(r) = slot.reservation.as_mut() else {
             continue;
         };
         if let Err(e) = r.add(group, name, memmap_on_memory, online) {
             warn_range(dev, i, r.range(), "memory add failed");
-            *slot = None;
+            slot.reservation = None;
             if added == 0 {
                 return Err(e);
             }

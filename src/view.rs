@@ -32,14 +32,15 @@
 //!
 //! Locking: a read copies the list's entries under the list's mutex and
 //! writes them without it, so that a read waiting for one device's mutex
-//! does not hold up the bind or unbind of another. `ranges`, `blocks` and
-//! `status` read the device's data under its mutex, so a read waits for a
-//! state change in progress and never sees memory being removed;
-//! `resources` and `selfcheck` ask the kernel, which locks what it reads.
+//! does not hold up the bind or unbind of another. Every file reads the
+//! device's ranges and data under its mutex, so a read waits for a state
+//! change in progress and never sees memory being removed; `resources` and
+//! `selfcheck` then ask the kernel, which locks what it reads (the device's
+//! mutex before the kernel's resource lock, as a state change takes them).
 //! The list's mutex is never held with a device's. A read may hold the last
 //! reference to a device's [`ViewData`]: the device empties its memory
-//! before it lets go of it (`KmemDevice`'s `Drop`), so nothing is released
-//! by a reader.
+//! before it lets go of it (the driver's `remove`, or `KmemDevice`'s
+//! `Drop`), so a reader frees nothing but allocations.
 //!
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
@@ -60,8 +61,7 @@ use crate::{
     debugfs::{Files, Show},
     device::DeviceMemory,
     ioresource::{self, Found, ResourceName, Walk},
-    memhp,
-    range::{Range, RangeInfo}, //
+    memhp, //
 };
 
 /// What the view shows of one bound device: the part of the device the
@@ -70,21 +70,9 @@ use crate::{
 pub(crate) struct ViewData {
     /// The device's name, which starts each of its lines.
     pub(crate) name: Arc<ResourceName>,
-    /// The device's ranges, by index, as probe recorded them.
-    pub(crate) ranges: KVec<RangeInfo>,
-    /// The device's memory and status.
+    /// The device's ranges, memory and status.
     #[pin]
     pub(crate) memory: Mutex<DeviceMemory>,
-}
-
-impl ViewData {
-    /// Returns the aligned ranges with their indices.
-    fn aligned(&self) -> impl Iterator<Item = (usize, Range)> + '_ {
-        self.ranges
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some((i, r.aligned?)))
-    }
 }
 
 /// The bound devices, in bind order.
@@ -189,7 +177,8 @@ fn yes_no(b: bool) -> &'static str {
 /// `NAME mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
 fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let memory = data.memory.lock();
-    for (i, r) in data.ranges.iter().enumerate() {
+    for (i, slot) in memory.slots.iter().enumerate() {
+        let r = slot.range;
         write!(
             f,
             "{name} mapping{i} raw={:#x}-{:#x} ",
@@ -200,7 +189,7 @@ fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
             Some(a) => write!(f, "aligned={:#x}-{:#x}", a.start(), a.end())?,
             None => f.write_str("aligned=none")?,
         }
-        let reservation = memory.reservation(i);
+        let reservation = slot.reservation.as_ref();
         writeln!(
             f,
             " reserved={} added={}",
@@ -215,7 +204,8 @@ fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 /// line, then what each [`Walk`] finds there, a line per resource:
 /// `NAME   WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
 fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for (i, range) in data.aligned() {
+    let memory = data.memory.lock();
+    for (i, range) in memory.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x}",
@@ -265,7 +255,7 @@ fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Re
 fn blocks(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let block = memhp::block_size();
     let memory = data.memory.lock();
-    for (i, range) in data.aligned() {
+    for (i, range) in memory.aligned() {
         let total = range.len() / block;
         let counts = memory
             .reservation(i)
@@ -326,7 +316,8 @@ fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 
 /// Writes the device's `selfcheck` lines.
 fn selfcheck(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for (i, range) in data.aligned() {
+    let memory = data.memory.lock();
+    for (i, range) in memory.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
