@@ -13,7 +13,7 @@ use kernel::prelude::*;
 use crate::{
     ioresource::{ParentRegion, ResourceName},
     memhp::{AddedMemory, BlockCounts, MemoryGroup, OnlineType},
-    range::{Range, RangeInfo},
+    range::Range,
     tiers::NodeMemoryType, //
 };
 use kernel::sync::Arc;
@@ -101,15 +101,15 @@ impl Reservation {
     }
 
     /// Offlines and removes the memory of every reservation in `slots` at
-    /// once, then releases all of them.
+    /// once, then releases all of them and empties the slots.
     ///
     /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
     /// every block is back in its previous state and the slots are untouched.
     /// The outer error is a failure to allocate; the inner one is the
     /// kernel's refusal.
-    pub(crate) fn offline_and_remove_all(slots: &mut [Slot]) -> Result<Result> {
+    pub(crate) fn offline_and_remove_all(slots: &mut [Option<Self>]) -> Result<Result> {
         let mut memory = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
-        for r in slots.iter_mut().filter_map(|s| s.reservation.as_mut()) {
+        for r in slots.iter_mut().flatten() {
             memory.push(&mut r.memory, GFP_KERNEL)?;
         }
         if let Err(e) = AddedMemory::offline_and_remove_all(&mut memory)? {
@@ -117,7 +117,7 @@ impl Reservation {
         }
         drop(memory);
         // No memory is left beneath any of them: release the reservations.
-        slots.iter_mut().for_each(|slot| slot.reservation = None);
+        slots.iter_mut().for_each(|slot| *slot = None);
         Ok(Ok(()))
     }
 }
@@ -154,20 +154,12 @@ pub(crate) struct Status {
     pub(crate) last_error: Option<(i32, &'static str)>,
 }
 
-/// One range of a device (C: `data->res[i]`, with the range it reads from
-/// the device).
-pub(crate) struct Slot {
-    /// The range, as probe read it, and its block-aligned part.
-    pub(crate) range: RangeInfo,
-    /// The range's reservation; `None` when it is not reserved.
-    pub(crate) reservation: Option<Reservation>,
-}
-
 /// What a bound device owns, in the order it is released, and its status.
 #[derive(Default)]
 pub(crate) struct DeviceMemory {
-    /// One slot per range of the device, in index order (C: `data->res[]`).
-    pub(crate) slots: KVec<Slot>,
+    /// One slot per range of the device (C: `data->res[]`): empty when the
+    /// range is not reserved.
+    pub(crate) slots: KVec<Option<Reservation>>,
     /// The device's memory group; `None` once leaked. Released after the
     /// reservations, as the group must outlive the memory in it.
     pub(crate) group: Option<MemoryGroup>,
@@ -180,15 +172,7 @@ pub(crate) struct DeviceMemory {
 impl DeviceMemory {
     /// Returns the reservation of range `i`, if it is reserved.
     pub(crate) fn reservation(&self, i: usize) -> Option<&Reservation> {
-        self.slots.get(i)?.reservation.as_ref()
-    }
-
-    /// Returns the block-aligned ranges with their indices.
-    pub(crate) fn aligned(&self) -> impl Iterator<Item = (usize, Range)> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i, s.range.aligned?)))
+        self.slots.get(i)?.as_ref()
     }
 
     /// Returns the memory group id, if a group is registered.
@@ -206,7 +190,7 @@ impl DeviceMemory {
     pub(crate) fn count_blocks(&self) -> BlockCounts {
         self.slots
             .iter()
-            .filter_map(|s| s.reservation.as_ref())
+            .flatten()
             .fold(BlockCounts::default(), |c, r| c.merge(r.count_blocks()))
     }
 
@@ -214,7 +198,7 @@ impl DeviceMemory {
     /// it (C: "stuck online until reboot").
     pub(crate) fn leak(&mut self) {
         // Live resources and memory blocks point at these.
-        for r in self.slots.iter_mut().filter_map(|s| s.reservation.take()) {
+        for r in self.slots.iter_mut().filter_map(Option::take) {
             r.leak();
         }
         if let Some(group) = self.group.take() {

@@ -32,7 +32,7 @@ use kernel::{
 
 use crate::{
     dax::{self, DaxDevice, Probe},
-    device::{DeviceMemory, Reservation, Slot},
+    device::{DeviceMemory, Reservation},
     ioresource::{Conflicts, ResourceName},
     memhp::{self, MemoryGroup, OnlineType},
     module_ref::ModuleRef,
@@ -78,10 +78,10 @@ impl KmemDriver {
     }
 
     /// Takes the memory an earlier unbind of the device `name` left online,
-    /// if its ranges are still the block-aligned ranges of `slots`.
-    fn take_stranded(&self, name: &CStr, slots: &[Slot]) -> Option<DeviceMemory> {
+    /// if its ranges are still the block-aligned parts of `ranges`.
+    fn take_stranded(&self, name: &CStr, ranges: &[RangeInfo]) -> Option<DeviceMemory> {
         let mut stranded = self.stranded.lock();
-        let i = stranded.iter().position(|s| s.is_of(name, slots))?;
+        let i = stranded.iter().position(|s| s.is_of(name, ranges))?;
         let Stranded { memory, .. } = stranded.remove(i).ok()?;
         // The reference on the module is dropped here, in a probe, which the
         // module's unload waits for.
@@ -121,16 +121,17 @@ struct Stranded {
 
 impl Stranded {
     /// Returns whether this is memory of the device `name` whose ranges are
-    /// those of `slots`: same name, and each kept range still the
-    /// block-aligned range of the same index.
-    fn is_of(&self, name: &CStr, slots: &[Slot]) -> bool {
+    /// `ranges`: same name, and each kept range still the block-aligned part
+    /// of the range of the same index.
+    fn is_of(&self, name: &CStr, ranges: &[RangeInfo]) -> bool {
         self.name.is(name)
-            && self.memory.slots.len() == slots.len()
-            && self.memory.slots.iter().zip(slots).all(|(kept, slot)| {
-                kept.reservation
-                    .as_ref()
-                    .is_none_or(|r| slot.range.aligned == Some(r.range()))
-            })
+            && self.memory.slots.len() == ranges.len()
+            && self
+                .memory
+                .slots
+                .iter()
+                .zip(ranges)
+                .all(|(slot, r)| slot.as_ref().is_none_or(|s| r.aligned == Some(s.range())))
     }
 }
 
@@ -139,7 +140,8 @@ pub(crate) struct KmemDevice {
     /// The device's entry in the debugfs view, taken out when the device is
     /// dropped: its ranges, and its memory, behind the mutex that serialises
     /// state changes (C: `data->lock`). A reader may still hold the entry,
-    /// and with it the memory, which `Drop` therefore empties first.
+    /// and with it the memory, which `remove` (or, after a failed probe,
+    /// `Drop`) therefore releases first.
     listed: Listed,
     /// The current state in its C encoding, written under the memory's
     /// mutex and read without it, as `state_show()` reads `data->state`.
@@ -185,17 +187,14 @@ impl dax::Driver for KmemDriver {
         let block = memhp::block_size();
         let (mut total_len, mut orig_len) = (0u64, 0u64);
         let raw = dax.ranges()?;
-        let mut slots = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
+        let mut ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
         for (i, range) in raw.into_iter().enumerate() {
             orig_len += range.len();
             let aligned = range.align_to_blocks(block);
-            slots.push(
-                Slot {
-                    range: RangeInfo {
-                        raw: range,
-                        aligned,
-                    },
-                    reservation: None,
+            ranges.push(
+                RangeInfo {
+                    raw: range,
+                    aligned,
                 },
                 GFP_KERNEL,
             )?;
@@ -222,13 +221,10 @@ impl dax::Driver for KmemDriver {
         }
 
         let name = ResourceName::new(dev.name())?;
-        let memory = DeviceMemory {
-            slots,
-            ..Default::default()
-        };
         let view = try_pin_init!(ViewData {
             name,
-            memory <- new_mutex!(memory),
+            ranges,
+            memory <- new_mutex!(DeviceMemory::default()),
         });
         let data = KBox::new(
             KmemDevice {
@@ -241,12 +237,7 @@ impl dax::Driver for KmemDriver {
         )?;
 
         let mut mem = data.memory().lock();
-        if let Some(mut kept) = self.take_stranded(dev.name(), &mem.slots) {
-            // The ranges as this probe read them (the aligned ones are the
-            // same).
-            for (k, slot) in kept.slots.iter_mut().zip(mem.slots.iter()) {
-                k.range = slot.range;
-            }
+        if let Some(kept) = self.take_stranded(dev.name(), data.ranges()) {
             *mem = kept;
             let zones = mem.count_blocks();
             let state = state::adopted(zones.kernel > 0, zones.movable > 0);
@@ -260,6 +251,10 @@ impl dax::Driver for KmemDriver {
             mem.status.node = node;
             mem.status.adistance = adistance;
             mem.node_type = Some(NodeMemoryType::init(node, mtype));
+            mem.slots = KVec::with_capacity(data.ranges().len(), GFP_KERNEL)?;
+            for _ in 0..data.ranges().len() {
+                mem.slots.push(None, GFP_KERNEL)?;
+            }
             mem.group = Some(MemoryGroup::register_static(node, total_len)?);
             // On error, dropping `data` releases the reservations, the group
             // and the node's memory type, in that order.
@@ -287,9 +282,9 @@ impl dax::Driver for KmemDriver {
 }
 
 impl KmemDriver {
-    /// Removes what `remove` finds of a device's memory, keeps what is stuck
-    /// online or leaks it, and releases the group and the node's memory type:
-    /// afterwards `mem` holds nothing but allocations.
+    /// Removes what `remove` finds of a device's memory and releases the
+    /// group and the node's memory type, or keeps or leaks them with what is
+    /// stuck online: afterwards `mem` holds nothing but allocations.
     fn release(&self, dev: &Device, name: &Arc<ResourceName>, mem: &mut DeviceMemory) {
         if !memhp::HOTREMOVE {
             // C: without hot-remove, leak on purpose and silently: the
@@ -302,7 +297,7 @@ impl KmemDriver {
         // offlines (offlining here could deadlock an unbind).
         let mut stuck = false;
         for (i, slot) in mem.slots.iter_mut().enumerate() {
-            let Some(reservation) = slot.reservation.take() else {
+            let Some(reservation) = slot.take() else {
                 continue;
             };
             if let Err(reservation) = reservation.remove() {
@@ -314,7 +309,7 @@ impl KmemDriver {
                     r.end()
                 );
                 stuck = true;
-                slot.reservation = Some(reservation);
+                *slot = Some(reservation);
             }
         }
         if stuck {
@@ -348,6 +343,11 @@ impl KmemDevice {
     /// `data->res_name`).
     fn name(&self) -> &Arc<ResourceName> {
         &self.listed.data().name
+    }
+
+    /// Returns the device's ranges, as probe read them.
+    fn ranges(&self) -> &[RangeInfo] {
+        &self.listed.data().ranges
     }
 
     /// Returns the current state.
@@ -403,7 +403,7 @@ impl KmemDevice {
         if mem.group.is_none() {
             return Err(EINVAL);
         }
-        if let Err(e) = reserve(dax.as_dev(), &mut mem.slots, self.name()) {
+        if let Err(e) = reserve(dax.as_dev(), self.ranges(), &mut mem.slots, self.name()) {
             return Err(mem.failed("reserve", e));
         }
         let Some(group) = mem.group.as_ref() else {
@@ -417,9 +417,7 @@ impl KmemDevice {
             self.memmap_on_memory,
             online,
         ) {
-            mem.slots
-                .iter_mut()
-                .for_each(|slot| slot.reservation = None);
+            mem.slots.iter_mut().for_each(|slot| *slot = None);
             return Err(mem.failed("add", e));
         }
         mem.status.memmap_on_memory = Some(self.memmap_on_memory);
@@ -434,18 +432,23 @@ impl KmemDevice {
 ///
 /// A range that cannot be reserved is skipped once another one was reserved
 /// (memory may be online already); otherwise the device fails with `-EBUSY`.
-fn reserve(dev: &Device, slots: &mut [Slot], name: &Arc<ResourceName>) -> Result<usize> {
+fn reserve(
+    dev: &Device,
+    ranges: &[RangeInfo],
+    slots: &mut [Option<Reservation>],
+    name: &Arc<ResourceName>,
+) -> Result<usize> {
     let mut reserved = 0;
-    for (i, slot) in slots.iter_mut().enumerate() {
-        let Some(range) = slot.range.aligned else {
+    for (i, (slot, range)) in slots.iter_mut().zip(ranges).enumerate() {
+        let Some(range) = range.aligned else {
             continue;
         };
-        if slot.reservation.is_some() {
+        if slot.is_some() {
             continue;
         }
         match Reservation::reserve(range, name) {
             Some(r) => {
-                slot.reservation = Some(r);
+                *slot = Some(r);
                 reserved += 1;
             }
             None => {
@@ -474,7 +477,7 @@ fn reserve(dev: &Device, slots: &mut [Slot], name: &Arc<ResourceName>) -> Result
 /// device unless another range was already added.
 fn add(
     dev: &Device,
-    slots: &mut [Slot],
+    slots: &mut [Option<Reservation>],
     group: &MemoryGroup,
     name: &Arc<ResourceName>,
     memmap_on_memory: bool,
@@ -482,12 +485,12 @@ fn add(
 ) -> Result<usize> {
     let mut added = 0;
     for (i, slot) in slots.iter_mut().enumerate() {
-        let Some(r) = slot.reservation.as_mut() else {
+        let Some(r) = slot.as_mut() else {
             continue;
         };
         if let Err(e) = r.add(group, name, memmap_on_memory, online) {
             warn_range(dev, i, r.range(), "memory add failed");
-            slot.reservation = None;
+            *slot = None;
             if added == 0 {
                 return Err(e);
             }

@@ -32,15 +32,15 @@
 //!
 //! Locking: a read copies the list's entries under the list's mutex and
 //! writes them without it, so that a read waiting for one device's mutex
-//! does not hold up the bind or unbind of another. Every file reads the
-//! device's ranges and data under its mutex, so a read waits for a state
-//! change in progress and never sees memory being removed; `resources` and
-//! `selfcheck` then ask the kernel, which locks what it reads (the device's
-//! mutex before the kernel's resource lock, as a state change takes them).
+//! does not hold up the bind or unbind of another. `ranges`, `blocks` and
+//! `status` read the device's data under its mutex, so a read waits for a
+//! state change in progress and never sees memory being removed;
+//! `resources` and `selfcheck` ask the kernel, which locks what it reads.
 //! The list's mutex is never held with a device's. A read may hold the last
-//! reference to a device's [`ViewData`]: the device empties its memory
-//! before it lets go of it (the driver's `remove`, or `KmemDevice`'s
-//! `Drop`), so a reader frees nothing but allocations.
+//! reference to a device's [`ViewData`]: the device releases what its
+//! memory holds before it lets go of it (the driver's `remove`, or
+//! `KmemDevice`'s `Drop` after a failed probe), so a reader frees nothing
+//! but allocations.
 //!
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
@@ -61,7 +61,8 @@ use crate::{
     debugfs::{Files, Show},
     device::DeviceMemory,
     ioresource::{self, Found, ResourceName, Walk},
-    memhp, //
+    memhp,
+    range::{Range, RangeInfo}, //
 };
 
 /// What the view shows of one bound device: the part of the device the
@@ -70,9 +71,21 @@ use crate::{
 pub(crate) struct ViewData {
     /// The device's name, which starts each of its lines.
     pub(crate) name: Arc<ResourceName>,
-    /// The device's ranges, memory and status.
+    /// The device's ranges, by index, as probe recorded them.
+    pub(crate) ranges: KVec<RangeInfo>,
+    /// The device's memory and status.
     #[pin]
     pub(crate) memory: Mutex<DeviceMemory>,
+}
+
+impl ViewData {
+    /// Returns the aligned ranges with their indices.
+    fn aligned(&self) -> impl Iterator<Item = (usize, Range)> + '_ {
+        self.ranges
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.aligned?)))
+    }
 }
 
 /// The bound devices, in bind order.
@@ -177,8 +190,7 @@ fn yes_no(b: bool) -> &'static str {
 /// `NAME mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
 fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let memory = data.memory.lock();
-    for (i, slot) in memory.slots.iter().enumerate() {
-        let r = slot.range;
+    for (i, r) in data.ranges.iter().enumerate() {
         write!(
             f,
             "{name} mapping{i} raw={:#x}-{:#x} ",
@@ -189,7 +201,7 @@ fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
             Some(a) => write!(f, "aligned={:#x}-{:#x}", a.start(), a.end())?,
             None => f.write_str("aligned=none")?,
         }
-        let reservation = slot.reservation.as_ref();
+        let reservation = memory.reservation(i);
         writeln!(
             f,
             " reserved={} added={}",
@@ -204,8 +216,7 @@ fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 /// line, then what each [`Walk`] finds there, a line per resource:
 /// `NAME   WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
 fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let memory = data.memory.lock();
-    for (i, range) in memory.aligned() {
+    for (i, range) in data.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x}",
@@ -255,7 +266,7 @@ fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Re
 fn blocks(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let block = memhp::block_size();
     let memory = data.memory.lock();
-    for (i, range) in memory.aligned() {
+    for (i, range) in data.aligned() {
         let total = range.len() / block;
         let counts = memory
             .reservation(i)
@@ -316,8 +327,7 @@ fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 
 /// Writes the device's `selfcheck` lines.
 fn selfcheck(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let memory = data.memory.lock();
-    for (i, range) in memory.aligned() {
+    for (i, range) in data.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
