@@ -38,11 +38,19 @@ mkdir -p out
 # copied to out/results-$flavor.txt at the end.
 results=$(mktemp "out/results-$flavor.run.XXXXXX")
 trap 'rm -f "$results"' EXIT
-# Host-side gates first (clippy, rustfmt, checkpatch): result lines of their
-# own; a failed gate fails the run, and the guests still boot.
-gates_start=$(date +%s)
-scripts/gates.sh --flavor "$flavor" >>"$results" || true
-log "gates: $(( $(date +%s) - gates_start )) s"
+# Host-side gates (clippy, rustfmt, checkpatch, install, rust-analyzer):
+# result lines of their own, listed first; a failed gate fails the run.
+# They run beside the guests, which have the module built above, and take
+# one of the $jobs places below as a guest does (a TCG guest keeps one host
+# CPU busy): with one session (`make check T=...`) the guest boots while
+# they run; with more, the second guest starts when they end.
+gates=$(mktemp "out/gates-$flavor.run.XXXXXX")
+trap 'rm -f "$results" "$gates"' EXIT
+(
+	gates_start=$(date +%s)
+	scripts/gates.sh --flavor "$flavor" >"$gates" || true
+	log "gates: $(( $(date +%s) - gates_start )) s"
+) </dev/null &
 
 # session_tests REST -- the names of the tests a session line's REST lists,
 # in order, one per line: the first word of each "--"-separated part that is
@@ -158,13 +166,14 @@ for line in "${lines[@]}"; do
 	case $name in ''|'#'*) continue ;; esac
 	if ((${#only[@]})) && [[ ! " ${only[*]} " == *" $name "* ]]; then continue; fi
 	names+=("$name")
-	# Start the next guest once fewer than $jobs are running.
+	# Start the next guest once fewer than $jobs guests (and the gates) run.
 	while (( $(jobs -rp | wc -l) >= jobs )); do wait -n || true; done
 	run_session "$name" "$pmem" "$rest" "out/results-$flavor.$name.txt" </dev/null &
 	sleep 1
 done
 wait || true
 log "$jobs guest(s) at a time"
+cat "$gates" >>"$results"
 for name in "${names[@]}"; do
 	f=out/results-$flavor.$name.txt
 	[ -s "$f" ] || echo "FAIL $name guest: the session left no results" >"$f"
@@ -172,7 +181,7 @@ for name in "${names[@]}"; do
 	rm -f "$f"
 done
 timings=$(mktemp "out/timings-$flavor.run.XXXXXX")
-trap 'rm -f "$results" "$timings"' EXIT
+trap 'rm -f "$results" "$gates" "$timings"' EXIT
 for name in "${names[@]}"; do
 	f=out/results-$flavor.$name.time
 	[ -f "$f" ] && cat "$f" >>"$timings"
