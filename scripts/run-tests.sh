@@ -173,6 +173,8 @@ for line in "${lines[@]}"; do
 done
 wait || true
 log "$jobs guest(s) at a time"
+# A gates.sh that died before its first line must not pass unseen.
+[ -s "$gates" ] || echo "FAIL gates: scripts/gates.sh printed no result" >"$gates"
 cat "$gates" >>"$results"
 for name in "${names[@]}"; do
 	f=out/results-$flavor.$name.txt
