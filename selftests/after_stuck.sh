@@ -9,7 +9,7 @@
 #    again takes the memory over, `unplugged` removes it, and then the module
 #    unloads with no "System RAM (kmem)" left.
 #   after_stuck.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DRV=$DAX_DRIVERS/kmem
 
@@ -44,8 +44,8 @@ check "/proc/iomem is unchanged by the refused unload" test "$paths" = "$(iomem_
 unbind_any "$dev"
 to_kmem "$dev" >/dev/null
 expect_eq "binding $dev again takes the memory over" kmem "$(driver_of "$dev")"
-expect_eq "its state shows the blocks online" online_movable "$(cat "$DAX_BASE/$dev/state")"
-expect_eq "unplugged removes the memory" ok "$(write_errno "$DAX_BASE/$dev/state" unplugged)"
+expect_file "its state shows the blocks online" online_movable "$DAX_BASE/$dev/state"
+expect_write "unplugged removes the memory" ok "$DAX_BASE/$dev/state" unplugged
 write_errno $DRV/unbind "$dev" >/dev/null
 write_errno $DRV/remove_id "$dev" >/dev/null
 check "no System RAM (kmem) is left" lacks "System RAM \\(kmem\\)" /proc/iomem

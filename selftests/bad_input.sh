@@ -9,7 +9,7 @@
 # seed dax0.0 made 256 MiB (two memory blocks, so that the writes a valid
 # word makes take seconds, not minutes); kmem matches it by type, with no id.
 #   bad_input.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 DRV=$DAX_DRIVERS/kmem

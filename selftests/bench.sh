@@ -27,7 +27,7 @@
 # from the rest, and, compared between the two sizes, which part of the core
 # costs more per GiB as the size grows.
 # Output: "BENCH key=value ..." lines for the host to tabulate.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 ROUNDS=${1:-5}
 SIZES=${2:-"1G 4G 16G"}
 MULTI=${3:-2G}

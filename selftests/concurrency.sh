@@ -21,7 +21,7 @@
 # mem_hotplug_lock when offline_and_remove_memory_ranges() removes the
 # block) on the call the C kmem's state_store() makes too.
 #   concurrency.sh [rust|c] [SECONDS [blocks]]
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=rust
 case ${1:-} in rust|c) WHICH=$1; shift ;; esac
 DUR=${1:-60}
@@ -52,7 +52,7 @@ sleep 1
 # kmem binds devices of this region on its own when it loads.
 [ "$(driver_of "$m")" = kmem ] || write_errno $DRV/bind "$m" >/dev/null
 write_errno "$DAX_BASE/$m/state" unplugged >/dev/null
-expect_eq "$m bound and online_movable" ok "$(write_errno "$DAX_BASE/$m/state" online_movable)"
+expect_write "$m bound and online_movable" ok "$DAX_BASE/$m/state" online_movable
 
 # Each writer counts its writes and successes into /tmp/concurrency.NAME.
 state_writer() {

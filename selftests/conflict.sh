@@ -12,7 +12,7 @@
 # failure the debugfs status file keeps as last_error. After the claim is
 # released, the same bind and write succeed.
 #   conflict.sh
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=${DEV:-dax0.0}
 HP=$DAX_BASE/$DEV/state
 CLAIM=$KMEM_TESTS/bin/kmem_test_claim.ko
@@ -59,20 +59,20 @@ expect_eq "bind succeeds once the claim is released" ok "$(to_kmem "$DEV")"
 expect_eq "status: no error yet" "last_error=-" "$(view status "$DEV" | grep '^last_error=')"
 
 # A device-private region at the range's end, while the device is unplugged.
-expect_eq "unplug" ok "$(write_errno "$HP" unplugged)"
+expect_write "unplug" ok "$HP" unplugged
 ps=$((re - (32 << 20) + 1))
 expect_eq "claim a device-private sub-range" ok "$(claim $ps $((re - ps + 1)) kmem_test_private private=1)"
 mark=$(dmesg | wc -l)
-expect_eq "online_movable fails while it is claimed" "Device or resource busy" "$(write_errno "$HP" online_movable)"
+expect_write "online_movable fails while it is claimed" "Device or resource busy" "$HP" online_movable
 expect_eq "the C message, as it is, again" \
 	"$(printf 'mapping0: %#x-%#x could not reserve region' $rs $re)" "$(reserve_msg "$mark")"
 expect_eq "the next line gives the device-private region" \
 	"$(printf 'mapping0: in the way: [mem %#x-%#x] (busy, device-private)' $ps $re)" "$(in_the_way_msg "$mark")"
 expect_eq "status: the failed reserve is the last error" "last_error=-16 reserve" "$(view status "$DEV" | grep '^last_error=')"
-expect_eq "state is still unplugged" unplugged "$(cat "$HP")"
+expect_file "state is still unplugged" unplugged "$HP"
 check "release the claim" rmmod kmem_test_claim
-expect_eq "online_movable succeeds once the claim is released" ok "$(write_errno "$HP" online_movable)"
-expect_eq "unplug again" ok "$(write_errno "$HP" unplugged)"
+expect_write "online_movable succeeds once the claim is released" ok "$HP" online_movable
+expect_write "unplug again" ok "$HP" unplugged
 write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
 write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null

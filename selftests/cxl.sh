@@ -13,7 +13,7 @@
 # as before. Run for c after rust in the same boot, it also compares the
 # nesting and the tier with what ours gave.
 #   cxl.sh rust|c MEM...
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=$1
 shift
 MEMS=("$@")
@@ -102,7 +102,7 @@ if [ "$WHICH" = rust ]; then
 	unplug state
 	expect_eq "state reads unplugged, the blocks are gone" "unplugged missing" \
 		"$(cat "$DAX_BASE/$dev/state") $(blocks_state "$rng")"
-	expect_eq "state online_movable again" ok "$(write_errno "$DAX_BASE/$dev/state" online_movable)"
+	expect_write "state online_movable again" ok "$DAX_BASE/$dev/state" online_movable
 else
 	for t in "unplug through state" "state: the unplug succeeds" "state: every page intact" \
 		"state reads unplugged" "state online_movable again"; do
@@ -124,7 +124,7 @@ printf '%s\n%s\n' "$tier" "$nest" | sed -E 's/region[0-9]+/regionN/g; s/dax[0-9]
 	>"/tmp/cxl.$WHICH.$WAYS"
 expect_eq "the region's tear-down succeeds" "" "$(cxl_region_destroy "$region" 2>&1)"
 check "$dev is gone" test ! -e "$DAX_BASE/$dev"
-expect_eq "/proc/iomem is as before" "$iomem_before" "$(cat /proc/iomem)"
+expect_file "/proc/iomem is as before" "$iomem_before" /proc/iomem
 expect_eq "MemTotal is as before (kB)" "$mt_before" "$(memtotal_kb)"
 if [ "$WHICH" = c ] && [ -f "/tmp/cxl.rust.$WAYS" ]; then
 	expect_eq "nesting, tier and iomem as with our kmem in this boot" \

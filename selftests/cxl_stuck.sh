@@ -14,7 +14,7 @@
 # memory): not done here, as the memory would then no longer be decoded.
 # Wedges the device and MEM: run it last in the session.
 #   cxl_stuck.sh rust|c MEM
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=$1 MEM=$2
 MIB=16
 
@@ -58,7 +58,7 @@ check "every page is intact, still on node $node" \
 check "/proc/iomem keeps System RAM (kmem) at $rng" \
 	grep -qE "^$rng .*System RAM \\(kmem\\)\$" <<<"$(iomem_paths)"
 
-expect_eq "binding $region again succeeds" ok "$(write_errno "$CXL_DRIVERS/cxl_region/bind" "$region")"
+expect_write "binding $region again succeeds" ok "$CXL_DRIVERS/cxl_region/bind" "$region"
 check "the CXL core makes no dax device over online System RAM" \
 	test -z "$(ls -d "$CXL_BASE/dax_$region" 2>/dev/null)"
 if [ "$WHICH" = rust ]; then

@@ -10,7 +10,7 @@
 # where node 1 has no memory but what kmem adds: memory there before the
 # test means an earlier test left it online, a failure, not a skip.
 #   data_integrity.sh rust|c [MIB]
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 MIB=${2:-256}
 DEV=dax0.0
@@ -30,7 +30,7 @@ load_kmem "$WHICH"
 write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
 write_errno $DAX_DRIVERS/kmem/new_id $DEV >/dev/null
 write_errno "$HP" unplugged >/dev/null
-expect_eq "$DEV online_movable on node $node" ok "$(write_errno "$HP" online_movable)"
+expect_write "$DEV online_movable on node $node" ok "$HP" online_movable
 
 coproc PAT { "$KMEM_TESTS/bin/pattern" "$node" "$MIB"; }
 # ask CMD -- send CMD to bin/pattern and print its answer.
@@ -72,7 +72,7 @@ unplug() {
 unplug state
 # Online again, and unplug the daxctl way.
 [ "$(cat "$HP")" = unplugged ] || write_errno "$HP" unplugged >/dev/null
-expect_eq "online_movable again" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable again" ok "$HP" online_movable
 unplug daxctl
 ask quit >/dev/null
 wait

@@ -7,7 +7,7 @@
 # dax0.0 is first bound to kmem with unmodified daxctl, as the kselftest's
 # header describes. Its KTAP output passes through unchanged; the last subtest
 # leaves the device wedged (unbound with memory online) until reboot.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 
 setup_fail() {

@@ -5,7 +5,7 @@
 # (onlined movable), and forced back to devdax; `daxctl list` must report the
 # mode and the online/total memory blocks at every step.
 #   daxctl_flows.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 

@@ -8,7 +8,7 @@
 # (hmem) dax region, whose devices kmem matches without new_id; run with
 # `qemu/run --pmem hmem`, followed by kmemleak.sh.
 #   fault_inject.sh [MAX]
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 MAX=${1:-5000}
 FI=/sys/kernel/debug
 

@@ -3,7 +3,7 @@
 # The guest the harness promises: dax0.0 bound to device_dax on a NUMA node,
 # its range inside a pmem range of /proc/iomem, and modules.dep resolving
 # `kmem` to our module in updates/ while the C kmem stays where it was.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 
 ktap_print_header
 ktap_set_plan 7

@@ -10,7 +10,7 @@
 # installed, it loads ours from updates/, and so does
 # `daxctl reconfigure-device -m system-ram` with no kmem loaded. The booted
 # tree is back at the end, no kmem loaded and dax0.0 on device_dax.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=dax0.0
 MODS=/lib/modules/$KVER
 STAGING=/staging

@@ -5,7 +5,7 @@
 # fails with EINVAL and "rejecting DAX region with invalid node: -1", and
 # nothing is left behind. Run in a guest booted with `qemu/run --numa off`.
 #   invalid_node.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 
@@ -24,7 +24,7 @@ iomem_before=$(cat /proc/iomem)
 dmesg -c >/dev/null
 # new_id attaches as a side effect and, like driver_attach(), ignores a
 # failing probe; an explicit bind returns the probe's error.
-expect_eq "new_id $DEV is accepted" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
+expect_write "new_id $DEV is accepted" ok $DAX_DRIVERS/kmem/new_id $DEV
 expect_eq "binding $DEV (target_node=$node) fails" "Invalid argument" \
 	"$(write_errno $DAX_DRIVERS/kmem/bind $DEV)"
 expect_eq "$DEV stays unbound" "" "$(driver_of $DEV)"
@@ -32,6 +32,6 @@ msg=$(dmesg | grep -o "kmem $DEV: rejecting DAX region with invalid node: -1")
 check "the kernel log says why ($msg)" test -n "$msg"
 check "/proc/iomem is unchanged" test "$iomem_before" = "$(cat /proc/iomem)"
 write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
-expect_eq "$DEV binds back to device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/bind $DEV)"
+expect_write "$DEV binds back to device_dax" ok $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 ktap_finished

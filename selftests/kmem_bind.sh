@@ -5,7 +5,7 @@
 #   kmem_bind.sh rust|c
 # The same checks run against our module and the C kmem, so their results can
 # be compared line by line.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 DRV=$DAX_DRIVERS/kmem
@@ -21,7 +21,7 @@ else
 	check "the kmem under test is the C one" is_c_kmem
 fi
 
-expect_eq "unbind $DEV from device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/unbind $DEV)"
+expect_write "unbind $DEV from device_dax" ok $DAX_DRIVERS/device_dax/unbind $DEV
 iomem_before=$(cat /proc/iomem)
 blocks_before=$(blocks_summary)
 mt_before=$(memtotal_kb)
@@ -30,9 +30,9 @@ want=$(aligned_range "$start" "$end")
 nblocks=$(blocks_of "$want" | wc -l)
 aob=$(cat $MEM_BASE/auto_online_blocks)
 
-expect_eq "new_id $DEV binds it to kmem" ok "$(write_errno $DRV/new_id $DEV)"
+expect_write "new_id $DEV binds it to kmem" ok $DRV/new_id $DEV
 expect_eq "$DEV is bound to kmem" kmem "$(driver_of $DEV)"
-expect_eq "state follows auto_online_blocks at bind" "$aob" "$(cat $HP)"
+expect_file "state follows auto_online_blocks at bind" "$aob" $HP
 paths=$(iomem_paths)
 parent=$(grep -E "^$want .*Persistent Memory[^/]*(/[^/]*)*/$DEV\$" <<<"$paths")
 check "/proc/iomem: $DEV at $want, nested in the pmem range (${parent#* })" test -n "$parent"
@@ -42,30 +42,30 @@ expect_eq "$nblocks memory blocks cover $want, all $aob" "$aob" "$(blocks_state 
 mode=$(daxctl list -d $DEV | jq -r '.[0].mode')
 expect_eq "daxctl list: $DEV in system-ram mode" system-ram "$mode"
 
-expect_eq "online_movable from $aob is refused" "Device or resource busy" "$(write_errno "$HP" online_movable)"
-expect_eq "unplugged is accepted" ok "$(write_errno "$HP" unplugged)"
-expect_eq "state reads unplugged" unplugged "$(cat $HP)"
+expect_write "online_movable from $aob is refused" "Device or resource busy" "$HP" online_movable
+expect_write "unplugged is accepted" ok "$HP" unplugged
+expect_file "state reads unplugged" unplugged $HP
 check "/proc/iomem after unplug is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
-expect_eq "unplugged again is a no-op" ok "$(write_errno "$HP" unplugged)"
+expect_write "unplugged again is a no-op" ok "$HP" unplugged
 
-expect_eq "online_movable is accepted" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable is accepted" ok "$HP" online_movable
 expect_eq "all $nblocks blocks online" online "$(blocks_state "$want")"
 expect_eq "the blocks are in ZONE_MOVABLE" Movable "$(blocks_zones "$want")"
 mt_on=$(memtotal_kb)
 bs_kb=$(( $(block_bytes) / 1024 ))
 expect_eq "MemTotal grows by the added size" $(( nblocks * bs_kb )) $(( mt_on - mt_before ))
-expect_eq "online_kernel without unplug is refused" "Device or resource busy" "$(write_errno "$HP" online_kernel)"
-expect_eq "offline is refused" "Invalid argument" "$(write_errno "$HP" offline)"
-expect_eq "a bogus state is refused" "Invalid argument" "$(write_errno "$HP" bogus)"
-expect_eq "the state is unchanged by refused writes" online_movable "$(cat $HP)"
-expect_eq "online_movable again is a no-op" ok "$(write_errno "$HP" online_movable)"
-expect_eq "unplugged from online_movable is accepted" ok "$(write_errno "$HP" unplugged)"
+expect_write "online_kernel without unplug is refused" "Device or resource busy" "$HP" online_kernel
+expect_write "offline is refused" "Invalid argument" "$HP" offline
+expect_write "a bogus state is refused" "Invalid argument" "$HP" bogus
+expect_file "the state is unchanged by refused writes" online_movable $HP
+expect_write "online_movable again is a no-op" ok "$HP" online_movable
+expect_write "unplugged from online_movable is accepted" ok "$HP" unplugged
 expect_eq "MemTotal is back" "$mt_before" "$(memtotal_kb)"
 
-expect_eq "unbind from kmem" ok "$(write_errno $DRV/unbind $DEV)"
+expect_write "unbind from kmem" ok $DRV/unbind $DEV
 check "/proc/iomem after unbind is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
 expect_eq "memory blocks after unbind are as before bind" "$blocks_before" "$(blocks_summary)"
-expect_eq "remove_id $DEV" ok "$(write_errno $DRV/remove_id $DEV)"
-expect_eq "$DEV binds back to device_dax" ok "$(write_errno $DAX_DRIVERS/device_dax/bind $DEV)"
+expect_write "remove_id $DEV" ok $DRV/remove_id $DEV
+expect_write "$DEV binds back to device_dax" ok $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 ktap_finished

@@ -6,7 +6,7 @@
 # one KTAP result each, after one result per suite saying that it ran the
 # number of cases it has. The suites and their counts are listed here, so a
 # suite that vanishes or loses cases fails, and the plan is fixed.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 KUNIT=/sys/kernel/debug/kunit
 # SUITE:CASES
 SUITES="kmem_rs_state:6 kmem_rs_range:4 kmem_rs_resource:5"

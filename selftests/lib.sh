@@ -1,15 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers shared by the kmem-rs selftests (sourced, not run). KTAP output
 # comes from the kernel's own tools/testing/selftests/kselftest/ktap_helpers.sh.
+# Tests are run by path (run_guest.sh: bash /kselftests/kmem/TEST) and
+# source this as "${0%/*}/lib.sh".
+#
+# Each process costs: in the debug guest a fork takes about 0.15 s and a
+# fork and exec 0.2 to 0.3 s (KASAN, lockdep and kmemleak under TCG), against
+# under 10 ms for a read of a sysfs file by a builtin. So these helpers use
+# bash builtins only; those that test scripts call many times set REPLY, or
+# compare and print a KTAP result themselves, rather than print a value for
+# a command substitution (a fork each).
 
-KMEM_TESTS=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+KMEM_TESTS=${BASH_SOURCE[0]%/*}
 . "$KMEM_TESTS/../kselftest/ktap_helpers.sh"
 
 DAX_BASE=/sys/bus/dax/devices
 DAX_DRIVERS=/sys/bus/dax/drivers
 MEM_BASE=/sys/devices/system/memory
 TIERS=/sys/devices/virtual/memory_tiering
-KVER=$(uname -r)
+read -r KVER </proc/sys/kernel/osrelease
 C_KMEM=/lib/modules/$KVER/kernel/drivers/dax/kmem.ko
 RUST_KMEM=/lib/modules/$KVER/updates/kmem.ko
 # Our kmem's debugfs view: files listing every bound device.
@@ -32,33 +41,76 @@ expect_eq() {
 	fi
 }
 
-# driver_of DEV -- the name of the driver DEV is bound to, or nothing.
-driver_of() {
-	local drv
-	drv=$(readlink "$DAX_BASE/$1/driver" 2>/dev/null) || return 0
-	basename "$drv"
+# get FILE -- set REPLY to FILE's first line; fails if FILE cannot be read.
+get() {
+	REPLY=
+	{ IFS= read -r REPLY || [ -n "$REPLY" ]; } <"$1"
+}
+
+# slurp FILE -- set REPLY to FILE's whole text, without the last newline, as
+# "$(cat FILE)" would; fails if FILE cannot be read.
+slurp() {
+	local line text= n=0
+	[ -r "$1" ] || return 1
+	while IFS= read -r line || [ -n "$line" ]; do
+		((n++)) && text+=$'\n'
+		text+=$line
+	done <"$1"
+	while [[ $text == *$'\n' ]]; do text=${text%$'\n'}; done
+	REPLY=$text
+}
+
+# expect_file DESCRIPTION EXPECTED FILE -- one KTAP result comparing FILE's
+# text (as "$(cat FILE)" has it) with EXPECTED ("unreadable" if FILE cannot
+# be read).
+expect_file() {
+	slurp "$3" 2>/dev/null || REPLY=unreadable
+	expect_eq "$1" "$2" "$REPLY"
+}
+
+# expect_write DESCRIPTION EXPECTED FILE VALUE -- write VALUE to FILE, one
+# KTAP result comparing "ok" or the error text with EXPECTED.
+expect_write() {
+	write_to "$3" "$4"
+	expect_eq "$1" "$2" "$REPLY"
+}
+
+# driver_of DEV -- the name of the driver DEV is bound to, or nothing: the
+# driver core links a bound device into its driver's directory.
+driver_of() { bound_to "$1"; echo "$REPLY"; }
+
+# bound_to DEV -- set REPLY to the name of the driver DEV is bound to, or
+# nothing: the driver core links a bound device into its driver's directory.
+bound_to() {
+	local d
+	REPLY=
+	for d in "$DAX_DRIVERS"/*; do
+		[ -e "$d/$1" ] && { REPLY=${d##*/}; return 0; }
+	done
+	return 0
 }
 
 # is_ours -- the loaded kmem module is the out-of-tree (Rust) one.
-is_ours() { grep -q O /sys/module/kmem/taint 2>/dev/null; }
+is_ours() { get /sys/module/kmem/taint 2>/dev/null && [[ $REPLY == *O* ]]; }
 
 # is_c_kmem -- a kmem module is loaded, and it is the in-tree (C) one: its
 # taint flags, which the kernel always shows for a loaded module, lack O.
 is_c_kmem() {
-	local taint
 	[ -e /sys/module/kmem/taint ] || return 1
-	taint=$(cat /sys/module/kmem/taint) || return 1
-	[[ $taint != *O* ]]
+	get /sys/module/kmem/taint || return 1
+	[[ $REPLY != *O* ]]
 }
 
 # lacks PATTERN FILE -- FILE can be read and no line of it matches the
 # extended regular expression PATTERN. A negated grep would pass for a file
 # that is gone; this fails.
 lacks() {
-	local text
+	local line
 	[ -r "$2" ] || return 1
-	text=$(cat "$2") || return 1
-	! grep -qE -- "$1" <<<"$text"
+	while IFS= read -r line; do
+		[[ $line =~ $1 ]] && return 1
+	done <"$2"
+	return 0
 }
 
 # rmmod_refused -- kmem is loaded, `rmmod kmem` fails, and kmem is still
@@ -71,8 +123,9 @@ rmmod_refused() {
 # pmem_kind -- the guest's emulated pmem (legacy, nvdimm or hmem), from the
 # kernel command line qemu/run wrote.
 pmem_kind() {
-	local a
-	for a in $(</proc/cmdline); do
+	local a args
+	read -ra args </proc/cmdline
+	for a in "${args[@]}"; do
 		case $a in kmem_rs.pmem=*) echo "${a#*=}"; return ;; esac
 	done
 }
@@ -102,13 +155,19 @@ load_kmem() {
 unload_kmem() { [ ! -d /sys/module/kmem ] || rmmod kmem; }
 
 # memtotal_kb -- MemTotal in kB.
-memtotal_kb() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
+memtotal_kb() {
+	local k v _
+	while read -r k v _; do
+		[ "$k" = MemTotal: ] && { echo "$v"; return 0; }
+	done </proc/meminfo
+}
 
 # blocks_summary -- "N online, M offline" over all memory blocks.
 blocks_summary() {
 	local on=0 off=0 s
 	for s in "$MEM_BASE"/memory*/state; do
-		case $(cat "$s") in online) on=$((on + 1)) ;; *) off=$((off + 1)) ;; esac
+		get "$s"
+		case $REPLY in online) on=$((on + 1)) ;; *) off=$((off + 1)) ;; esac
 	done
 	echo "$on online, $off offline"
 }
@@ -126,65 +185,110 @@ iomem_paths() {
 }
 
 # block_bytes -- the memory block size in bytes.
-block_bytes() { echo $((0x$(cat $MEM_BASE/block_size_bytes))); }
+block_bytes() { get $MEM_BASE/block_size_bytes; echo $((0x$REPLY)); }
 
 # aligned_range START END -- START-END (inclusive, decimal) shrunk to whole
 # memory blocks, printed as "start-end" in /proc/iomem's hex format; nothing
 # if no whole block fits.
 aligned_range() {
 	local bs s e
-	bs=$(block_bytes)
+	get $MEM_BASE/block_size_bytes
+	bs=$((0x$REPLY))
 	s=$(( ($1 + bs - 1) / bs * bs )) e=$(( ($2 + 1) / bs * bs ))
 	[ "$e" -gt "$s" ] && printf '%x-%x\n' "$s" $((e - 1))
 }
 
 # dax_ranges DEV -- the device's ranges as "START END" (decimal) lines.
 dax_ranges() {
-	local m
-	if compgen -G "$DAX_BASE/$1/mapping[0-9]*" >/dev/null; then
+	local m s
+	if [ -e "$DAX_BASE/$1/mapping0" ]; then
 		for m in "$DAX_BASE/$1"/mapping[0-9]*; do
-			echo $(($(cat "$m/start"))) $(($(cat "$m/end")))
+			get "$m/start"; s=$((REPLY))
+			get "$m/end"; echo "$s" $((REPLY))
 		done
 	else
-		local s=$(($(cat "$DAX_BASE/$1/resource")))
-		echo "$s" $((s + $(cat "$DAX_BASE/$1/size") - 1))
+		get "$DAX_BASE/$1/resource"; s=$((REPLY))
+		get "$DAX_BASE/$1/size"; echo "$s" $((s + REPLY - 1))
 	fi
 }
 
 # blocks_of RANGE -- the memoryN names covering "start-end" (hex).
 blocks_of() {
+	local i
+	block_indices "$1"
+	for i in "${BLOCKS[@]}"; do echo "memory$i"; done
+}
+
+# block_indices RANGE -- set the array BLOCKS to the indices N of the memoryN
+# covering "start-end" (hex).
+block_indices() {
 	local bs s e i
-	bs=$(block_bytes) s=$((0x${1%-*})) e=$((0x${1#*-}))
-	for (( i = s / bs; i <= e / bs; i++ )); do echo "memory$i"; done
+	get $MEM_BASE/block_size_bytes
+	bs=$((0x$REPLY)) s=$((0x${1%-*})) e=$((0x${1#*-}))
+	BLOCKS=()
+	for (( i = s / bs; i <= e / bs; i++ )); do BLOCKS+=("$i"); done
 }
 
-# blocks_state RANGE -- the distinct states of the blocks covering RANGE.
-blocks_state() {
-	local b
-	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/state" 2>/dev/null || echo missing; done | sort -u | tr '\n' ' ' | sed 's/ $//'
+# distinct FILE RANGE -- set the array DISTINCT to the distinct first lines
+# of FILE in the blocks covering RANGE ("missing" for a block without FILE),
+# in the order of sort(1) in the C locale: bash's [[ < ]], an insertion sort
+# of a handful of values.
+distinct() {
+	local i j v
+	local -A seen=()
+	DISTINCT=()
+	block_indices "$2"
+	for i in "${BLOCKS[@]}"; do
+		get "$MEM_BASE/memory$i/$1" 2>/dev/null || REPLY=missing
+		v=$REPLY
+		[ -z "${seen[_$v]+1}" ] || continue
+		seen[_$v]=1
+		for (( j = ${#DISTINCT[@]}; j > 0; j-- )); do
+			[[ ${DISTINCT[j - 1]} > $v ]] || break
+			DISTINCT[j]=${DISTINCT[j - 1]}
+		done
+		DISTINCT[j]=$v
+	done
 }
 
-# blocks_zones RANGE -- the distinct zones of the blocks covering RANGE.
-blocks_zones() {
-	local b
-	for b in $(blocks_of "$1"); do cat "$MEM_BASE/$b/valid_zones"; done | sort -u
-}
+# blocks_state RANGE -- the distinct states of the blocks covering RANGE,
+# space separated.
+blocks_state() { distinct state "$1"; echo "${DISTINCT[*]}"; }
+
+# blocks_zones RANGE -- the distinct zones of the blocks covering RANGE, one
+# a line.
+blocks_zones() { distinct valid_zones "$1"; printf '%s\n' "${DISTINCT[@]}"; }
 
 # tier_of NODE -- the memory_tierN directories listing NODE.
 tier_of() {
-	local t
+	local t out=
 	for t in "$TIERS"/memory_tier*; do
-		grep -qxE "([0-9,-]*,)?$1(,[0-9,-]*)?|([0-9]+-)?$1|$1-[0-9]+" "$t/nodelist" 2>/dev/null &&
-			basename "$t"
-	done | tr '\n' ' ' | sed 's/ $//'
+		get "$t/nodelist" 2>/dev/null || continue
+		[[ $REPLY =~ ^(([0-9,-]*,)?$1(,[0-9,-]*)?|([0-9]+-)?$1|$1-[0-9]+)$ ]] &&
+			out+=${out:+ }${t##*/}
+	done
+	echo "$out"
 }
 
 # view FILE DEV -- DEV's lines of the view's FILE, without the leading name;
 # fails if FILE cannot be read.
-view() { awk -v d="$2" '$1 == d { sub(/^[^ ]+ /, ""); print }' "$VIEW/$1"; }
+view() {
+	local line
+	[ -r "$VIEW/$1" ] || return 1
+	while IFS= read -r line; do
+		[ "${line%% *}" = "$2" ] && echo "${line#* }"
+	done <"$VIEW/$1"
+	return 0
+}
 
 # lists DEV -- whether a view file's text on standard input has a line of DEV.
-lists() { awk -v d="$1" '$1 == d { n++ } END { exit !n }'; }
+lists() {
+	local line
+	while IFS= read -r line; do
+		[ "${line%% *}" = "$1" ] && return 0
+	done
+	return 1
+}
 
 # view_lists FILE DEV -- whether the view's FILE has a line of DEV.
 view_lists() { lists "$2" <"$VIEW/$1"; }
@@ -201,17 +305,18 @@ view_omits() {
 
 # unbind_any DEV -- unbind DEV from whichever driver it is bound to, if any.
 unbind_any() {
-	local drv
-	drv=$(driver_of "$1")
-	[ -z "$drv" ] || write_errno "$DAX_DRIVERS/$drv/unbind" "$1" >/dev/null
+	bound_to "$1"
+	[ -z "$REPLY" ] || write_to "$DAX_DRIVERS/$REPLY/unbind" "$1"
 }
 
 # to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
 # or, as new_id ignores a failing probe, the error of an explicit bind.
 to_kmem() {
-	[ "$(driver_of "$1")" = device_dax ] && write_errno $DAX_DRIVERS/device_dax/unbind "$1" >/dev/null
-	write_errno $DAX_DRIVERS/kmem/new_id "$1" >/dev/null
-	if [ "$(driver_of "$1")" = kmem ]; then echo ok; else write_errno $DAX_DRIVERS/kmem/bind "$1"; fi
+	bound_to "$1"
+	[ "$REPLY" = device_dax ] && write_to $DAX_DRIVERS/device_dax/unbind "$1"
+	write_to $DAX_DRIVERS/kmem/new_id "$1"
+	bound_to "$1"
+	if [ "$REPLY" = kmem ]; then echo ok; else write_errno $DAX_DRIVERS/kmem/bind "$1"; fi
 }
 
 # dax_create SIZE -- create a device of SIZE in dax region 0 with daxctl;
@@ -222,10 +327,19 @@ dax_create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chard
 dax_destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
 
 # write_errno FILE VALUE -- write VALUE to FILE; print "ok" or the error text.
-write_errno() {
-	local err
-	err=$( { printf '%s' "$2" >"$1"; } 2>&1 ) && { echo ok; return; }
-	echo "${err##*: }"
+write_errno() { write_to "$1" "$2"; echo "$REPLY"; }
+
+# write_to FILE VALUE -- write VALUE to FILE; set REPLY to "ok" or the error
+# text. Bash's message goes to a file of this (sub)shell, left in /tmp for
+# the next write: capturing it with $( ) would fork.
+write_to() {
+	local err=/tmp/kmem-write-err.$BASHPID
+	if { printf '%s' "$2" >"$1"; } 2>"$err"; then
+		REPLY=ok
+	else
+		slurp "$err"
+		REPLY=${REPLY##*: }
+	fi
 }
 
 # unplug_retry DEV -- write unplugged to DEV's state, retrying up to four times
@@ -234,7 +348,8 @@ write_errno() {
 unplug_retry() {
 	local try err
 	for try in 1 2 3 4; do
-		err=$(write_errno "$DAX_BASE/$1/state" unplugged)
+		write_to "$DAX_BASE/$1/state" unplugged
+		err=$REPLY
 		[ "$err" = "Device or resource busy" ] || break
 		sleep 1
 	done
@@ -246,13 +361,17 @@ CXL_BASE=/sys/bus/cxl/devices
 CXL_DRIVERS=/sys/bus/cxl/drivers
 
 # cxl_regions -- the CXL regions that exist, one name a line.
-cxl_regions() { ls -d "$CXL_BASE"/region* 2>/dev/null | xargs -rn1 basename; }
+cxl_regions() {
+	local r
+	for r in "$CXL_BASE"/region*; do [ -e "$r" ] && echo "${r##*/}"; done
+	return 0
+}
 
 # cxl_root_decoder -- the first root decoder that can hold a RAM region.
 cxl_root_decoder() {
 	local d
 	for d in "$CXL_BASE"/decoder0.*; do
-		[ "$(cat "$d/cap_ram" 2>/dev/null)" = 1 ] && { basename "$d"; return 0; }
+		get "$d/cap_ram" 2>/dev/null && [ "$REPLY" = 1 ] && { echo "${d##*/}"; return 0; }
 	done
 	return 1
 }
@@ -287,7 +406,8 @@ cxl_dax_of() {
 # and fail.
 cxl_step() {
 	local r
-	r=$(write_errno "$1" "$2")
+	write_to "$1" "$2"
+	r=$REPLY
 	[ "$r" = ok ] || { echo "# cxl: ${1#"$CXL_BASE"/} <- '$2': $r" >&2; return 1; }
 }
 
@@ -303,22 +423,25 @@ cxl_region_create() {
 	before=$(cxl_regions)
 	cxl create-region -t ram -d "$rd" -w $# -m "$@" >/dev/null 2>&1
 	region=$(cxl_regions | grep -vxF "${before:-none}" | head -n1)
-	if [ -n "$region" ] && [ "$(cat "$CXL_BASE/$region/commit")" = 1 ]; then
+	if [ -n "$region" ] && get "$CXL_BASE/$region/commit" && [ "$REPLY" = 1 ]; then
 		echo "# cxl: $region made by the cxl command" >&2
 		echo "$region"
 		return 0
 	fi
 	[ -z "$region" ] || cxl_region_destroy "$region" >&2
-	region=$(cat "$CXL_BASE/$rd/create_ram_region")
+	get "$CXL_BASE/$rd/create_ram_region"
+	region=$REPLY
 	cxl_step "$CXL_BASE/$rd/create_ram_region" "$region" || return 1
 	r=$CXL_BASE/$region
 	cxl_step "$r/interleave_ways" $# || return 1
-	cxl_step "$r/interleave_granularity" "$(cat "$CXL_BASE/$rd/interleave_granularity")" || return 1
+	get "$CXL_BASE/$rd/interleave_granularity"
+	cxl_step "$r/interleave_granularity" "$REPLY" || return 1
 	for m in "$@"; do
 		ep=$(cxl_free_decoder "$m") || { echo "# cxl: $m has no free endpoint decoder" >&2; return 1; }
 		cxl_step "$CXL_BASE/$ep/mode" ram || return 1
-		cxl_step "$CXL_BASE/$ep/dpa_size" "$(( $(cat "$CXL_BASE/$m/ram/size") ))" || return 1
-		size=$(( size + $(cat "$CXL_BASE/$m/ram/size") ))
+		get "$CXL_BASE/$m/ram/size"
+		cxl_step "$CXL_BASE/$ep/dpa_size" "$((REPLY))" || return 1
+		size=$(( size + REPLY ))
 		eps+=("$ep")
 	done
 	cxl_step "$r/size" "$size" || return 1
@@ -341,7 +464,8 @@ cxl_region_destroy() {
 	[ ! -e "$r/driver" ] || cxl_step "$CXL_DRIVERS/cxl_region/unbind" "$1" || return 1
 	cxl_step "$r/commit" 0 || return 1
 	for t in "$r"/target[0-9]*; do
-		ep=$(cat "$t")
+		get "$t"
+		ep=$REPLY
 		[ -n "$ep" ] || continue
 		eps=("$ep" "${eps[@]}")
 		# A lone newline detaches the position's decoder.

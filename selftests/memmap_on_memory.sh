@@ -7,7 +7,7 @@
 # (kmem_bind.sh). The bus refuses to
 # change the attribute while a kmem driver holds the device.
 #   memmap_on_memory.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
@@ -25,17 +25,17 @@ bs_kb=$(( $(block_bytes) / 1024 ))
 expect_eq "memory_hotplug.memmap_on_memory is enabled" Y \
 	"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
 write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
-expect_eq "set $DEV memmap_on_memory=1" ok "$(write_errno "$MOM" 1)"
+expect_write "set $DEV memmap_on_memory=1" ok "$MOM" 1
 mt0=$(memtotal_kb)
-expect_eq "bind to kmem" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
+expect_write "bind to kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
 expect_eq "memmap_on_memory cannot change while kmem holds $DEV" \
 	"Device or resource busy" "$(write_errno "$MOM" 0)"
 write_errno "$HP" unplugged >/dev/null
-expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable" ok "$HP" online_movable
 expect_eq "MemTotal grows by the added size less its memmap" \
 	$(( nblocks * (bs_kb - bs_kb / 64) )) $(( $(memtotal_kb) - mt0 ))
-expect_eq "unplug" ok "$(write_errno "$HP" unplugged)"
-expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind $DEV)"
+expect_write "unplug" ok "$HP" unplugged
+expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind $DEV
 write_errno "$MOM" 0 >/dev/null
 write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null

@@ -9,7 +9,7 @@
 # before the test means an earlier test left it online: a failure, not a
 # skip.
 #   memory_tier.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
@@ -30,9 +30,9 @@ load_kmem "$WHICH"
 expect_eq "node $node is in no tier before bind" "" "$(tier_of "$node")"
 expect_eq "DRAM node 0 is in memory_tier4" memory_tier4 "$(tier_of 0)"
 write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
-expect_eq "bind to kmem" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
+expect_write "bind to kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
 write_errno "$HP" unplugged >/dev/null
-expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable" ok "$HP" online_movable
 expect_eq "node $node is in memory_tier22 once online" memory_tier22 "$(tier_of "$node")"
 write_errno "$HP" unplugged >/dev/null
 expect_eq "node $node leaves the tiers after unplug" "" "$(tier_of "$node")"

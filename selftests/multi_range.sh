@@ -14,7 +14,7 @@
 # Starts with the region's seed device, which the bus marks for kmem, so
 # loading the driver must bind it on its own. Run with `qemu/run --pmem hmem`.
 #   multi_range.sh rust|c
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=${1:-rust}
 REGION=$DAX_BASE/dax0.0/../dax_region
 
@@ -45,8 +45,8 @@ iomem_start=$(cat /proc/iomem)
 load_kmem "$WHICH"
 sleep 1
 expect_eq "loading kmem binds the seed marked for kmem" kmem "$(driver_of dax0.0)"
-expect_eq "unbind the seed" ok "$(write_errno $DAX_DRIVERS/kmem/unbind dax0.0)"
-expect_eq "free the seed's memory" ok "$(write_errno $DAX_BASE/dax0.0/size 0)"
+expect_write "unbind the seed" ok $DAX_DRIVERS/kmem/unbind dax0.0
+expect_write "free the seed's memory" ok $DAX_BASE/dax0.0/size 0
 
 # Two discontiguous, block-aligned ranges.
 a=$(dax_create 256M) b=$(dax_create 256M) c=$(dax_create 256M)
@@ -71,7 +71,7 @@ if [ "$WHICH" = rust ]; then
 		"remove_id $(write_errno $DAX_DRIVERS/kmem/remove_id "$b")"; do
 		[ "${step#* }" = ok ] || echo "# $b: $step"
 	done
-	expect_eq "$b's unbind leaves the view as before" "$listed" "$(cat $VIEW/ranges)"
+	expect_file "$b's unbind leaves the view as before" "$listed" $VIEW/ranges
 else
 	for t in "bind $b too" "the view lists both" "$b's line" "$b's unbind leaves the view as before"; do
 		ktap_test_skip "$t: the C kmem has no debugfs view"
@@ -79,11 +79,11 @@ else
 fi
 mt0=$(memtotal_kb)
 write_errno $DAX_BASE/$m/state unplugged >/dev/null
-expect_eq "online_movable" ok "$(write_errno $DAX_BASE/$m/state online_movable)"
+expect_write "online_movable" ok $DAX_BASE/$m/state online_movable
 expect_eq "MemTotal grows by both ranges" $(( 512 * 1024 )) $(( $(memtotal_kb) - mt0 ))
-expect_eq "unplug both ranges at once" ok "$(write_errno $DAX_BASE/$m/state unplugged)"
+expect_write "unplug both ranges at once" ok $DAX_BASE/$m/state unplugged
 expect_eq "no pair left after unplug" "" "$(pairs "$m")"
-expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
+expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind "$m"
 dax_destroy "$m"; dax_destroy "$b"
 
 # A second range smaller than a block: [4G, 4.25G) and a 64 MiB piece.
@@ -101,7 +101,7 @@ check "kernel log: DAX region truncated by 64.0 MiB due to alignment" \
 	grep -qF "kmem $m: DAX region truncated by 64.0 MiB due to alignment" <<<"$msgs"
 expect_eq "/proc/iomem: only the first range is added" "$(want_pairs "$m")" "$(pairs "$m")"
 write_errno $DAX_BASE/$m/state unplugged >/dev/null
-expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind "$m")"
+expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind "$m"
 dax_destroy "$m"; dax_destroy "$b"; dax_destroy "$d"
 
 # A device smaller than a block.

@@ -8,7 +8,7 @@
 # /proc/iomem, MemTotal and the memory blocks are exactly as before the
 # first bind, and the module unloads.
 #   recover.sh
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=dax0.0
 DRV=$DAX_DRIVERS/kmem
 HP=$DAX_BASE/$DEV/state
@@ -27,14 +27,14 @@ iomem_before=$(cat /proc/iomem) blocks_before=$(blocks_summary) mt_before=$(memt
 read -r start end < <(dax_ranges $DEV | head -n1)
 want=$(aligned_range "$start" "$end")
 
-expect_eq "new_id $DEV binds it to kmem" ok "$(write_errno $DRV/new_id $DEV)"
+expect_write "new_id $DEV binds it to kmem" ok $DRV/new_id $DEV
 write_errno "$HP" unplugged >/dev/null
-expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable" ok "$HP" online_movable
 expect_eq "the blocks are online in ZONE_MOVABLE" Movable "$(blocks_zones "$want")"
 mt_on=$(memtotal_kb)
 mark=$(dmesg | wc -l)
 
-expect_eq "unbind while online succeeds" ok "$(write_errno $DRV/unbind $DEV)"
+expect_write "unbind while online succeeds" ok $DRV/unbind $DEV
 expect_eq "$DEV is unbound" "" "$(driver_of $DEV)"
 check "the log says, as C does: stuck online until reboot" log_has "stuck online until reboot"
 check "the log says kmem keeps the memory and how to remove it" \
@@ -42,16 +42,16 @@ check "the log says kmem keeps the memory and how to remove it" \
 expect_eq "the memory stays online (MemTotal)" "$mt_on" "$(memtotal_kb)"
 check "/proc/iomem still has $DEV/System RAM (kmem) at $want" \
 	grep -qE "^$want .*/$DEV/System RAM \(kmem\)\$" <<<"$(iomem_paths)"
-expect_eq "the module is referenced while it keeps memory" 1 "$(cat /sys/module/kmem/refcnt)"
+expect_file "the module is referenced while it keeps memory" 1 /sys/module/kmem/refcnt
 check "rmmod kmem is refused" rmmod_refused
 check "the module is still loaded" test -d /sys/module/kmem
 
-expect_eq "bind $DEV to kmem again" ok "$(write_errno $DRV/bind $DEV)"
+expect_write "bind $DEV to kmem again" ok $DRV/bind $DEV
 check "the log says the bind took the memory over" \
 	log_has "took over the memory an earlier unbind left online: online_movable"
-expect_eq "state shows where the blocks are" online_movable "$(cat "$HP")"
-expect_eq "the module reference is dropped" 0 "$(cat /sys/module/kmem/refcnt)"
-expect_eq "unplugged removes the memory" ok "$(write_errno "$HP" unplugged)"
+expect_file "state shows where the blocks are" online_movable "$HP"
+expect_file "the module reference is dropped" 0 /sys/module/kmem/refcnt
+expect_write "unplugged removes the memory" ok "$HP" unplugged
 expect_eq "MemTotal is as before the first bind" "$mt_before" "$(memtotal_kb)"
 write_errno $DRV/unbind $DEV >/dev/null
 write_errno $DRV/remove_id $DEV >/dev/null

@@ -116,7 +116,7 @@ run_one() {
 	while [[ $1 == *=* ]]; do vars+=("$1"); shift; done
 	name=$1
 	shift
-	t0=$(date +%s)
+	t0=$SECONDS
 	nmark=$((nmark + 1))
 	echo "<5>kmem-rs: [$nmark] $name begins" >/dev/kmsg
 	echo "# kmem-rs-begin $name"
@@ -125,7 +125,7 @@ run_one() {
 	*) env "${vars[@]}" KMEM_SESSION_DONE="$ran" bash "$DIR/$name" "$@" 2>&1 ;;
 	esac
 	rc=${PIPESTATUS[0]}
-	echo "# kmem-rs-end $name rc=$rc time=$(( $(date +%s) - t0 ))s"
+	echo "# kmem-rs-end $name rc=$rc time=$(( SECONDS - t0 ))s"
 	ran+=" $name"
 	kmsg_sync "end of $name"
 }

@@ -5,7 +5,7 @@
 # block-aligned range and region_intersects(IORESOURCE_SYSTEM_RAM) says
 # "intersects"; once removed, no page and "disjoint". Read from our debugfs
 # file kmem/selfcheck, which runs both in the kernel.
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
 
@@ -32,17 +32,17 @@ ktap_set_plan 9
 unload_kmem
 load_kmem rust
 write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
-expect_eq "bind $DEV to our kmem" ok "$(write_errno $DAX_DRIVERS/kmem/new_id $DEV)"
+expect_write "bind $DEV to our kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
 check "debugfs kmem/selfcheck lists $DEV" view_lists selfcheck $DEV
 echo "# $(view selfcheck $DEV)"
 check "added ($(cat $HP)): every page is System RAM, region intersects" selfcheck_is all intersects
-expect_eq "unplug" ok "$(write_errno "$HP" unplugged)"
+expect_write "unplug" ok "$HP" unplugged
 echo "# $(view selfcheck $DEV)"
 check "unplugged: no page is System RAM, region disjoint" selfcheck_is 0 disjoint
-expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable" ok "$HP" online_movable
 check "online: every page is System RAM, region intersects" selfcheck_is all intersects
 write_errno "$HP" unplugged >/dev/null
-expect_eq "unbind" ok "$(write_errno $DAX_DRIVERS/kmem/unbind $DEV)"
+expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind $DEV
 check "debugfs kmem/selfcheck no longer lists $DEV after unbind" view_omits selfcheck $DEV
 write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
 write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null

@@ -17,7 +17,7 @@
 # Kernel reports fail the guest; run kmemleak.sh after it. Forks cost about
 # a second each in this guest, so the loop uses only builtins.
 #   stress.sh [rust|c] [CYCLES [flat]]
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 WHICH=rust
 case ${1:-} in rust|c) WHICH=$1; shift ;; esac
 CYCLES=${1:-40}
@@ -203,7 +203,7 @@ flat() {
 	flat
 check "/proc/iomem is as before the first cycle" test "$iomem_start" = "$(cat /proc/iomem)"
 expect_eq "MemTotal is as before the first cycle" "$mt_start" "$(memtotal_kb)"
-expect_eq "auto_online_blocks is restored" "$aob_start" "$(cat $MEM_BASE/auto_online_blocks)"
+expect_file "auto_online_blocks is restored" "$aob_start" $MEM_BASE/auto_online_blocks
 expect_eq "$m is left unbound" "" "$(driver_of "$m")"
 dax_destroy "$m"; dax_destroy "$b"
 unload_kmem

@@ -23,7 +23,7 @@
 # structures (kmem_cache_node) and can never be offlined again, so there it
 # is a SKIP.
 #   view.sh
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=${DEV:-dax0.0}
 HP=$DAX_BASE/$DEV/state
 
@@ -103,7 +103,7 @@ expect_eq "bind $DEV to kmem" ok "$(to_kmem "$DEV")"
 check "ranges, resources, blocks, status and selfcheck list $DEV" lists_all
 write_errno "$HP" unplugged >/dev/null
 mt0=$(memtotal_kb)
-expect_eq "online_movable" ok "$(write_errno "$HP" online_movable)"
+expect_write "online_movable" ok "$HP" online_movable
 grown_kb=$(( $(memtotal_kb) - mt0 ))
 expect_eq "ranges: raw and aligned range, reserved and added" \
 	"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$s" "$e" "$rs" "$re")" \
@@ -140,7 +140,7 @@ check "status: the last remove took some microseconds" test "$(key last_remove_u
 expect_eq "blocks: all $n absent after unplug" "blocks=$n online_movable=0 online_kernel=0 offline=0 absent=$n" \
 	"$(view blocks "$DEV" | grep '^mapping0 ' | cut -d' ' -f3-)"
 if [ "$node_kb" -gt 0 ]; then
-	expect_eq "online_kernel" ok "$(write_errno "$HP" online_kernel)"
+	expect_write "online_kernel" ok "$HP" online_kernel
 	expect_eq "blocks: online_kernel, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
 	expect_eq "unplug online_kernel memory" ok "$(unplug_retry "$DEV")"
 else

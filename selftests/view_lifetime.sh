@@ -10,7 +10,7 @@
 # full_proxy_release() (KASAN: vmalloc-out-of-bounds): the guest's scan for
 # kernel reports, and the dmesg check here, fail on that.
 #   view_lifetime.sh
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "${0%/*}/lib.sh"
 DEV=${DEV:-dax0.0}
 
 # read_omits FD -- a first read of FD works and has no line of $DEV.
