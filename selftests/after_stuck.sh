@@ -46,8 +46,8 @@ to_kmem "$dev" >/dev/null
 expect_eq "binding $dev again takes the memory over" kmem "$(driver_of "$dev")"
 expect_file "its state shows the blocks online" online_movable "$DAX_BASE/$dev/state"
 expect_write "unplugged removes the memory" ok "$DAX_BASE/$dev/state" unplugged
-write_errno $DRV/unbind "$dev" >/dev/null
-write_errno $DRV/remove_id "$dev" >/dev/null
+write_to $DRV/unbind "$dev"
+write_to $DRV/remove_id "$dev"
 check "no System RAM (kmem) is left" lacks "System RAM \\(kmem\\)" /proc/iomem
 expect_eq "rmmod kmem ($WHICH) then succeeds" ok "$(rmmod kmem 2>&1 && echo ok)"
 ktap_finished

@@ -23,20 +23,20 @@ if [ ! -e $DAX_BASE/$DEV/../dax_region/create ]; then
 fi
 unload_kmem
 unbind_any $DEV
-write_errno $DAX_BASE/$DEV/size 0 >/dev/null
+write_to $DAX_BASE/$DEV/size 0
 write_errno $DAX_BASE/$DEV/size $((256 << 20)) >/dev/null
 load_kmem "$WHICH"
 sleep 1
-[ "$(driver_of $DEV)" = kmem ] || write_errno $DRV/bind $DEV >/dev/null
-write_errno $DAX_BASE/$DEV/state unplugged >/dev/null
-write_errno $DAX_BASE/$DEV/state online_movable >/dev/null
+[ "$(driver_of $DEV)" = kmem ] || write_to $DRV/bind $DEV
+write_to $DAX_BASE/$DEV/state unplugged
+write_to $DAX_BASE/$DEV/state online_movable
 args=("$DEV" "/tmp/bad_input.$WHICH")
 [ -f "$OTHER" ] && args+=("$OTHER")
 "$KMEM_TESTS/bin/bad_input" "${args[@]}"
 rc=$?
-write_errno $DAX_BASE/$DEV/state unplugged >/dev/null
-write_errno $DRV/unbind $DEV >/dev/null
-write_errno $DRV/remove_id $DEV >/dev/null
-write_errno $DAX_BASE/$DEV/size 0 >/dev/null
+write_to $DAX_BASE/$DEV/state unplugged
+write_to $DRV/unbind $DEV
+write_to $DRV/remove_id $DEV
+write_to $DAX_BASE/$DEV/size 0
 unload_kmem
 exit $rc

@@ -38,7 +38,7 @@ fi
 ktap_set_plan 7
 unload_kmem
 unbind_any dax0.0
-write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
+write_to $DAX_BASE/dax0.0/size 0
 m=$(dax_create 256M)
 unbind_any "$m"
 ranges=() blocks=()
@@ -46,12 +46,12 @@ while read -r s e; do
 	r=$(aligned_range "$s" "$e") || continue
 	ranges+=("$r"); blocks+=($(blocks_of "$r"))
 done < <(dax_ranges "$m")
-iomem_start=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_start=$REPLY
 load_kmem "$WHICH"
 sleep 1
 # kmem binds devices of this region on its own when it loads.
-[ "$(driver_of "$m")" = kmem ] || write_errno $DRV/bind "$m" >/dev/null
-write_errno "$DAX_BASE/$m/state" unplugged >/dev/null
+[ "$(driver_of "$m")" = kmem ] || write_to $DRV/bind "$m"
+write_to "$DAX_BASE/$m/state" unplugged
 expect_write "$m bound and online_movable" ok "$DAX_BASE/$m/state" online_movable
 
 # Each writer counts its writes and successes into /tmp/concurrency.NAME.
@@ -177,17 +177,17 @@ check "$outcome: System RAM (kmem) at [$(echo $with_kids)], stranded now [$(echo
 # the device is bound again; the C kmem cannot, so its stranded memory
 # stays until reboot.
 if [ "$WHICH" = rust ] && [ "$drv" != kmem ] && [ "$kids" -gt 0 ]; then
-	write_errno $DRV/bind "$m" >/dev/null
+	write_to $DRV/bind "$m"
 	drv=$(driver_of "$m")
 fi
 if [ "$drv" = kmem ]; then
 	# A block in a kernel zone may hold a kernel allocation for a moment.
 	unplug_retry "$m" >/dev/null
-	write_errno $DRV/unbind "$m" >/dev/null
+	write_to $DRV/unbind "$m"
 fi
 if [ "$WHICH" = rust ] || [ "$ever" = 0 ]; then
 	check "unplugged and unbound: /proc/iomem is as at the start ($ever strandings while racing, all taken back)" \
-		test "$iomem_start" = "$(cat /proc/iomem)"
+		file_is "$iomem_start" /proc/iomem
 else
 	ktap_test_skip "memory stranded by an unbind that won the race; the C kmem leaves it until reboot"
 fi

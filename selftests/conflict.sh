@@ -42,7 +42,7 @@ unbind_any "$DEV"
 read -r s e < <(dax_ranges "$DEV" | head -n1)
 r=$(aligned_range "$s" "$e")
 rs=$((0x${r%-*})) re=$((0x${r#*-}))
-iomem_before=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_before=$REPLY
 
 # A BUSY region 64 MiB into the range, 32 MiB long.
 cs=$((rs + (64 << 20))) ce=$((rs + (96 << 20) - 1))
@@ -73,9 +73,9 @@ expect_file "state is still unplugged" unplugged "$HP"
 check "release the claim" rmmod kmem_test_claim
 expect_write "online_movable succeeds once the claim is released" ok "$HP" online_movable
 expect_write "unplug again" ok "$HP" unplugged
-write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
-write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
+write_to $DAX_DRIVERS/kmem/unbind "$DEV"
+write_to $DAX_DRIVERS/kmem/remove_id "$DEV"
+write_to $DAX_DRIVERS/device_dax/bind "$DEV"
 unload_kmem
 check "/proc/iomem is as before, but for device_dax's own region" \
 	test "$(grep -v " : $DEV\$" /proc/iomem)" = "$(grep -v " : $DEV\$" <<<"$iomem_before")"

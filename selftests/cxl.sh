@@ -57,7 +57,7 @@ expect_eq "daxctl online-memory" ok \
 	"$(daxctl online-memory "$dev" >/dev/null 2>/tmp/daxctl.err && echo ok || head -n1 /tmp/daxctl.err)"
 expect_eq "the blocks are online in ZONE_MOVABLE" "online Movable" \
 	"$(blocks_state "$rng") $(blocks_zones "$rng")"
-node=$(cat "$DAX_BASE/$dev/target_node")
+slurp "$DAX_BASE/$dev/target_node"; node=$REPLY
 check "the memory is on the window's own node ($node), not DRAM's" test "$node" -gt 0
 # With memmap_on_memory (dax_cxl asks for it), each block's struct pages (64
 # bytes a page) live in the block and are not part of MemTotal.
@@ -116,7 +116,7 @@ expect_eq "$dev is back with device_dax, its blocks gone" "device_dax missing" \
 	"$(driver_of "$dev") $(blocks_state "$rng")"
 # daxctl moved the device with device_dax's new_id: a later device of the
 # same name (the next region's) would go to device_dax, not kmem.
-write_errno "$DAX_DRIVERS/device_dax/remove_id" "$dev" >/dev/null
+write_to "$DAX_DRIVERS/device_dax/remove_id" "$dev"
 check "node $node has no memory left" \
 	test "$(awk '/MemTotal/ {print $4}' "/sys/devices/system/node/node$node/meminfo" 2>/dev/null || echo 0)" = 0
 

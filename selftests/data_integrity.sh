@@ -27,9 +27,9 @@ fi
 ktap_set_plan 14
 unload_kmem
 load_kmem "$WHICH"
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
-write_errno $DAX_DRIVERS/kmem/new_id $DEV >/dev/null
-write_errno "$HP" unplugged >/dev/null
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
+write_to $DAX_DRIVERS/kmem/new_id $DEV
+write_to "$HP" unplugged
 expect_write "$DEV online_movable on node $node" ok "$HP" online_movable
 
 coproc PAT { "$KMEM_TESTS/bin/pattern" "$node" "$MIB"; }
@@ -71,7 +71,7 @@ unplug() {
 
 unplug state
 # Online again, and unplug the daxctl way.
-[ "$(cat "$HP")" = unplugged ] || write_errno "$HP" unplugged >/dev/null
+[ "$(cat "$HP")" = unplugged ] || write_to "$HP" unplugged
 expect_write "online_movable again" ok "$HP" online_movable
 unplug daxctl
 ask quit >/dev/null
@@ -79,11 +79,11 @@ wait
 echo "# verified $bytes bytes in all"
 check "node $node has no memory again ($(blocks_summary))" test -z "$(ls -d /sys/devices/system/node/node1 2>/dev/null)"
 if [ "$(driver_of $DEV)" = kmem ]; then
-	write_errno "$HP" unplugged >/dev/null
-	write_errno $DAX_DRIVERS/kmem/unbind $DEV >/dev/null
+	write_to "$HP" unplugged
+	write_to $DAX_DRIVERS/kmem/unbind $DEV
 fi
-write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
-[ -n "$(driver_of $DEV)" ] || write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+write_to $DAX_DRIVERS/kmem/remove_id $DEV
+[ -n "$(driver_of $DEV)" ] || write_to $DAX_DRIVERS/device_dax/bind $DEV
 expect_eq "$DEV ends bound to device_dax" device_dax "$(driver_of $DEV)"
 unload_kmem
 ktap_finished

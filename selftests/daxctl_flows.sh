@@ -18,7 +18,7 @@ ktap_print_header
 ktap_set_plan 15
 unload_kmem
 load_kmem "$WHICH"
-iomem_before=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_before=$REPLY
 read -r start end < <(dax_ranges $DEV | head -n1)
 range=$(aligned_range "$start" "$end")
 total=$(blocks_of "$range" | wc -l)
@@ -38,6 +38,6 @@ expect_eq "list: online/total memblocks, movable" "$total/$total/true" \
 	"$(list_field online_memblocks)/$(list_field total_memblocks)/$(list_field movable)"
 expect_eq "blocks are online in ZONE_MOVABLE" Movable "$(blocks_zones "$range")"
 check "reconfigure-device -f -m devdax" daxctl_ok reconfigure-device -f -m devdax $DEV
-check "/proc/iomem is as before the first reconfigure" test "$iomem_before" = "$(cat /proc/iomem)"
+check "/proc/iomem is as before the first reconfigure" file_is "$iomem_before" /proc/iomem
 unload_kmem
 ktap_finished

@@ -21,8 +21,8 @@ unload_kmem
 load_kmem rust
 sleep 1
 # The seed takes the whole region: give it back, and make a small device.
-[ "$(driver_of dax0.0)" = kmem ] && write_errno $DAX_DRIVERS/kmem/unbind dax0.0 >/dev/null
-write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
+[ "$(driver_of dax0.0)" = kmem ] && write_to $DAX_DRIVERS/kmem/unbind dax0.0
+write_to $DAX_BASE/dax0.0/size 0
 dev=$(dax_create 256M)
 unbind_any "$dev"
 
@@ -79,8 +79,8 @@ echo "# fail-nth counts allocations within 12 frames of kmem [$mod_lo, $mod_hi],
 rc=$?
 
 for s in "${saved[@]}"; do echo "${s#*=}" >"$FI/${s%%=*}"; done
-[ "$(driver_of "$dev")" = kmem ] && write_errno "$DAX_BASE/$dev/state" unplugged >/dev/null &&
-	write_errno $DAX_DRIVERS/kmem/unbind "$dev" >/dev/null
+[ "$(driver_of "$dev")" = kmem ] && write_to "$DAX_BASE/$dev/state" unplugged &&
+	write_to $DAX_DRIVERS/kmem/unbind "$dev"
 dax_destroy "$dev"
 unload_kmem
 exit $rc

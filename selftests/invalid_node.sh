@@ -19,8 +19,8 @@ fi
 ktap_set_plan 6
 unload_kmem
 load_kmem "$WHICH"
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
-iomem_before=$(cat /proc/iomem)
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
+slurp /proc/iomem; iomem_before=$REPLY
 dmesg -c >/dev/null
 # new_id attaches as a side effect and, like driver_attach(), ignores a
 # failing probe; an explicit bind returns the probe's error.
@@ -30,8 +30,8 @@ expect_eq "binding $DEV (target_node=$node) fails" "Invalid argument" \
 expect_eq "$DEV stays unbound" "" "$(driver_of $DEV)"
 msg=$(dmesg | grep -o "kmem $DEV: rejecting DAX region with invalid node: -1")
 check "the kernel log says why ($msg)" test -n "$msg"
-check "/proc/iomem is unchanged" test "$iomem_before" = "$(cat /proc/iomem)"
-write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
+check "/proc/iomem is unchanged" file_is "$iomem_before" /proc/iomem
+write_to $DAX_DRIVERS/kmem/remove_id $DEV
 expect_write "$DEV binds back to device_dax" ok $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 ktap_finished

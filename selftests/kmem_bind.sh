@@ -22,13 +22,13 @@ else
 fi
 
 expect_write "unbind $DEV from device_dax" ok $DAX_DRIVERS/device_dax/unbind $DEV
-iomem_before=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_before=$REPLY
 blocks_before=$(blocks_summary)
 mt_before=$(memtotal_kb)
 read -r start end < <(dax_ranges $DEV | head -n1)
 want=$(aligned_range "$start" "$end")
 nblocks=$(blocks_of "$want" | wc -l)
-aob=$(cat $MEM_BASE/auto_online_blocks)
+slurp $MEM_BASE/auto_online_blocks; aob=$REPLY
 
 expect_write "new_id $DEV binds it to kmem" ok $DRV/new_id $DEV
 expect_eq "$DEV is bound to kmem" kmem "$(driver_of $DEV)"
@@ -45,7 +45,7 @@ expect_eq "daxctl list: $DEV in system-ram mode" system-ram "$mode"
 expect_write "online_movable from $aob is refused" "Device or resource busy" "$HP" online_movable
 expect_write "unplugged is accepted" ok "$HP" unplugged
 expect_file "state reads unplugged" unplugged $HP
-check "/proc/iomem after unplug is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
+check "/proc/iomem after unplug is byte-for-byte as before bind" file_is "$iomem_before" /proc/iomem
 expect_write "unplugged again is a no-op" ok "$HP" unplugged
 
 expect_write "online_movable is accepted" ok "$HP" online_movable
@@ -63,7 +63,7 @@ expect_write "unplugged from online_movable is accepted" ok "$HP" unplugged
 expect_eq "MemTotal is back" "$mt_before" "$(memtotal_kb)"
 
 expect_write "unbind from kmem" ok $DRV/unbind $DEV
-check "/proc/iomem after unbind is byte-for-byte as before bind" test "$iomem_before" = "$(cat /proc/iomem)"
+check "/proc/iomem after unbind is byte-for-byte as before bind" file_is "$iomem_before" /proc/iomem
 expect_eq "memory blocks after unbind are as before bind" "$blocks_before" "$(blocks_summary)"
 expect_write "remove_id $DEV" ok $DRV/remove_id $DEV
 expect_write "$DEV binds back to device_dax" ok $DAX_DRIVERS/device_dax/bind $DEV

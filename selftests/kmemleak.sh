@@ -19,7 +19,7 @@ t0=$SECONDS
 echo scan >$KL
 (( SECONDS - t0 >= 6 )) || sleep $(( 6 - (SECONDS - t0) ))
 echo scan >$KL
-report=$(cat $KL)
+slurp $KL; report=$REPLY
 n=$(grep -c '^unreferenced object' <<<"$report")
 if [ "$n" = 0 ]; then
 	ktap_test_pass "kmemleak: no suspected leak"

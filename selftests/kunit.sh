@@ -21,20 +21,23 @@ if ! load_kmem rust; then
 	ktap_finished
 fi
 cases=()
+# A case's line: "    ok N name" or "    not ok N name", indented.
+case_re='^ +(not )?ok [0-9]+ (.*)$'
 for sc in $SUITES; do
-	s=${sc%%:*} want=${sc#*:}
-	lines=$(grep -E '^ +(not )?ok [0-9]+ ' "$KUNIT/$s/results" 2>/dev/null)
-	got=$(grep -c . <<<"$lines")
-	[ -n "$lines" ] || got=0
+	s=${sc%%:*} want=${sc#*:} got=0 found=()
+	if [ -r "$KUNIT/$s/results" ]; then
+		while IFS= read -r line; do
+			[[ $line =~ $case_re ]] || continue
+			got=$((got + 1))
+			found+=("${BASH_REMATCH[1]}ok - $s.${BASH_REMATCH[2]}")
+		done <"$KUNIT/$s/results"
+	fi
 	if [ "$got" = "$want" ]; then
 		cases+=("ok - $s ran its $want cases")
 	else
 		cases+=("not ok - $s ran $got cases, expected $want")
 	fi
-	while read -r line; do
-		# "ok N name" lines of the cases are indented; the suite's own is not.
-		[ -n "$line" ] && cases+=("$(sed -E "s/^(not )?ok [0-9]+ /\1ok - $s./" <<<"$line")")
-	done <<<"$lines"
+	cases+=("${found[@]}")
 done
 for c in "${cases[@]}"; do
 	if [[ $c == ok* ]]; then ktap_test_pass "${c#ok - }"; else ktap_test_fail "${c#not ok - }"; fi

@@ -42,6 +42,7 @@ expect_eq() {
 }
 
 # get FILE -- set REPLY to FILE's first line; fails if FILE cannot be read.
+# REPLY is any helper's to overwrite: copy it before calling another.
 get() {
 	REPLY=
 	{ IFS= read -r REPLY || [ -n "$REPLY" ]; } <"$1"
@@ -51,6 +52,7 @@ get() {
 # "$(cat FILE)" would; fails if FILE cannot be read.
 slurp() {
 	local line text= n=0
+	REPLY=
 	[ -r "$1" ] || return 1
 	while IFS= read -r line || [ -n "$line" ]; do
 		((n++)) && text+=$'\n'
@@ -67,6 +69,10 @@ expect_file() {
 	slurp "$3" 2>/dev/null || REPLY=unreadable
 	expect_eq "$1" "$2" "$REPLY"
 }
+
+# file_is TEXT FILE -- FILE can be read and its text (as "$(cat FILE)" has
+# it) is TEXT.
+file_is() { slurp "$2" && [ "$REPLY" = "$1" ]; }
 
 # expect_write DESCRIPTION EXPECTED FILE VALUE -- write VALUE to FILE, one
 # KTAP result comparing "ok" or the error text with EXPECTED.
@@ -416,19 +422,25 @@ cxl_step() {
 # bound to cxl_region, so that dax_cxl makes its dax device. Tries the cxl
 # command first; Debian 12's (ndctl 76.1) cannot make RAM regions ("region
 # type 'ram' not supported yet", exit status 0), so then the kernel's sysfs
-# ABI, which is what the cxl command drives. Prints the region's name.
+# ABI, which is what the cxl command drives; the cxl command is tried once a
+# boot. Prints the region's name.
 cxl_region_create() {
-	local rd before region r m ep i size=0 eps=()
+	local rd before region r m ep i msize size=0 eps=()
 	rd=$(cxl_root_decoder) || { echo "# cxl: no root decoder for RAM" >&2; return 1; }
-	before=$(cxl_regions)
-	cxl create-region -t ram -d "$rd" -w $# -m "$@" >/dev/null 2>&1
-	region=$(cxl_regions | grep -vxF "${before:-none}" | head -n1)
-	if [ -n "$region" ] && get "$CXL_BASE/$region/commit" && [ "$REPLY" = 1 ]; then
-		echo "# cxl: $region made by the cxl command" >&2
-		echo "$region"
-		return 0
+	# A cxl command that could not make a RAM region is not asked again in
+	# this boot: each run costs seconds under TCG.
+	if [ ! -e /tmp/kmem-cxl-no-ram-region ]; then
+		before=$(cxl_regions)
+		cxl create-region -t ram -d "$rd" -w $# -m "$@" >/dev/null 2>&1
+		region=$(cxl_regions | grep -vxF "${before:-none}" | head -n1)
+		if [ -n "$region" ] && get "$CXL_BASE/$region/commit" && [ "$REPLY" = 1 ]; then
+			echo "# cxl: $region made by the cxl command" >&2
+			echo "$region"
+			return 0
+		fi
+		[ -z "$region" ] || cxl_region_destroy "$region" >&2
+		: >/tmp/kmem-cxl-no-ram-region
 	fi
-	[ -z "$region" ] || cxl_region_destroy "$region" >&2
 	get "$CXL_BASE/$rd/create_ram_region"
 	region=$REPLY
 	cxl_step "$CXL_BASE/$rd/create_ram_region" "$region" || return 1
@@ -440,8 +452,9 @@ cxl_region_create() {
 		ep=$(cxl_free_decoder "$m") || { echo "# cxl: $m has no free endpoint decoder" >&2; return 1; }
 		cxl_step "$CXL_BASE/$ep/mode" ram || return 1
 		get "$CXL_BASE/$m/ram/size"
-		cxl_step "$CXL_BASE/$ep/dpa_size" "$((REPLY))" || return 1
-		size=$(( size + REPLY ))
+		msize=$((REPLY))
+		cxl_step "$CXL_BASE/$ep/dpa_size" "$msize" || return 1
+		size=$(( size + msize ))
 		eps+=("$ep")
 	done
 	cxl_step "$r/size" "$size" || return 1

@@ -24,20 +24,20 @@ bs_kb=$(( $(block_bytes) / 1024 ))
 
 expect_eq "memory_hotplug.memmap_on_memory is enabled" Y \
 	"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
 expect_write "set $DEV memmap_on_memory=1" ok "$MOM" 1
 mt0=$(memtotal_kb)
 expect_write "bind to kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
 expect_eq "memmap_on_memory cannot change while kmem holds $DEV" \
 	"Device or resource busy" "$(write_errno "$MOM" 0)"
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 expect_write "online_movable" ok "$HP" online_movable
 expect_eq "MemTotal grows by the added size less its memmap" \
 	$(( nblocks * (bs_kb - bs_kb / 64) )) $(( $(memtotal_kb) - mt0 ))
 expect_write "unplug" ok "$HP" unplugged
 expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind $DEV
-write_errno "$MOM" 0 >/dev/null
-write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+write_to "$MOM" 0
+write_to $DAX_DRIVERS/kmem/remove_id $DEV
+write_to $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 ktap_finished

@@ -15,7 +15,7 @@ DEV=dax0.0
 HP=$DAX_BASE/$DEV/state
 
 ktap_print_header
-node=$(cat $DAX_BASE/$DEV/target_node)
+slurp $DAX_BASE/$DEV/target_node; node=$REPLY
 # A memoryless node is not online and has no sysfs directory.
 mem=$(awk '/MemTotal/ {print $4}' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
 if [ "$(pmem_kind)" != nvdimm ]; then
@@ -29,16 +29,16 @@ unload_kmem
 load_kmem "$WHICH"
 expect_eq "node $node is in no tier before bind" "" "$(tier_of "$node")"
 expect_eq "DRAM node 0 is in memory_tier4" memory_tier4 "$(tier_of 0)"
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
 expect_write "bind to kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 expect_write "online_movable" ok "$HP" online_movable
 expect_eq "node $node is in memory_tier22 once online" memory_tier22 "$(tier_of "$node")"
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 expect_eq "node $node leaves the tiers after unplug" "" "$(tier_of "$node")"
-write_errno $DAX_DRIVERS/kmem/unbind $DEV >/dev/null
-write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+write_to $DAX_DRIVERS/kmem/unbind $DEV
+write_to $DAX_DRIVERS/kmem/remove_id $DEV
+write_to $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 expect_eq "node $node is in no tier after unbind" "" "$(tier_of "$node")"
 ktap_finished

@@ -7,7 +7,7 @@
 ktap_print_header
 ktap_set_plan 27
 
-iomem_before=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_before=$REPLY
 blocks_before=$(blocks_summary)
 check "no kmem is loaded to begin with" test ! -e /sys/module/kmem
 # Every cycle is checked: a second load that failed, or an unload that left
@@ -29,7 +29,7 @@ done
 expect_eq "module alias matches dax device type 0" "dax:t0*" \
 	"$(modinfo -F alias "$RUST_KMEM")"
 check "three load/unload cycles leave no module" test ! -e /sys/module/kmem
-check "/proc/iomem is unchanged" test "$iomem_before" = "$(cat /proc/iomem)"
+check "/proc/iomem is unchanged" file_is "$iomem_before" /proc/iomem
 expect_eq "memory blocks are unchanged" "$blocks_before" "$(blocks_summary)"
 expect_eq "dax0.0 is still bound to device_dax" device_dax "$(driver_of dax0.0)"
 ktap_finished

@@ -41,7 +41,7 @@ if [ ! -e "$REGION/create" ]; then
 fi
 ktap_set_plan 24
 unload_kmem
-iomem_start=$(cat /proc/iomem)
+slurp /proc/iomem; iomem_start=$REPLY
 load_kmem "$WHICH"
 sleep 1
 expect_eq "loading kmem binds the seed marked for kmem" kmem "$(driver_of dax0.0)"
@@ -57,7 +57,7 @@ want=$(want_pairs "$m")
 expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
 expect_eq "/proc/iomem: a $m / System RAM (kmem) pair per range" "$want" "$(pairs "$m")"
 if [ "$WHICH" = rust ]; then
-	listed=$(cat $VIEW/ranges)
+	slurp $VIEW/ranges; listed=$REPLY
 	expect_eq "bind $b, between $m's ranges, too" ok "$(to_kmem "$b")"
 	expect_eq "the view lists $m's two ranges and $b's one, in bind order" \
 		"$m $m $b" "$(cut -d' ' -f1 $VIEW/ranges | tr '\n' ' ' | sed 's/ $//')"
@@ -78,7 +78,7 @@ else
 	done
 fi
 mt0=$(memtotal_kb)
-write_errno $DAX_BASE/$m/state unplugged >/dev/null
+write_to $DAX_BASE/$m/state unplugged
 expect_write "online_movable" ok $DAX_BASE/$m/state online_movable
 expect_eq "MemTotal grows by both ranges" $(( 512 * 1024 )) $(( $(memtotal_kb) - mt0 ))
 expect_write "unplug both ranges at once" ok $DAX_BASE/$m/state unplugged
@@ -100,7 +100,7 @@ check "kernel log: $small" grep -qF "kmem $m: $small" <<<"$msgs"
 check "kernel log: DAX region truncated by 64.0 MiB due to alignment" \
 	grep -qF "kmem $m: DAX region truncated by 64.0 MiB due to alignment" <<<"$msgs"
 expect_eq "/proc/iomem: only the first range is added" "$(want_pairs "$m")" "$(pairs "$m")"
-write_errno $DAX_BASE/$m/state unplugged >/dev/null
+write_to $DAX_BASE/$m/state unplugged
 expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind "$m"
 dax_destroy "$m"; dax_destroy "$b"; dax_destroy "$d"
 
@@ -112,5 +112,5 @@ check "kernel log: rejecting DAX region without any memory after alignment" \
 	grep -qF "kmem $t: rejecting DAX region without any memory after alignment" <<<"$(dmesg)"
 dax_destroy "$t"
 unload_kmem
-check "/proc/iomem is as at the start" test "$iomem_start" = "$(cat /proc/iomem)"
+check "/proc/iomem is as at the start" file_is "$iomem_start" /proc/iomem
 ktap_finished

@@ -22,13 +22,13 @@ ktap_set_plan 22
 unload_kmem
 load_kmem rust
 check "the kmem under test is ours" is_ours
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
 iomem_before=$(cat /proc/iomem) blocks_before=$(blocks_summary) mt_before=$(memtotal_kb)
 read -r start end < <(dax_ranges $DEV | head -n1)
 want=$(aligned_range "$start" "$end")
 
 expect_write "new_id $DEV binds it to kmem" ok $DRV/new_id $DEV
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 expect_write "online_movable" ok "$HP" online_movable
 expect_eq "the blocks are online in ZONE_MOVABLE" Movable "$(blocks_zones "$want")"
 mt_on=$(memtotal_kb)
@@ -53,11 +53,11 @@ expect_file "state shows where the blocks are" online_movable "$HP"
 expect_file "the module reference is dropped" 0 /sys/module/kmem/refcnt
 expect_write "unplugged removes the memory" ok "$HP" unplugged
 expect_eq "MemTotal is as before the first bind" "$mt_before" "$(memtotal_kb)"
-write_errno $DRV/unbind $DEV >/dev/null
-write_errno $DRV/remove_id $DEV >/dev/null
-check "/proc/iomem is byte for byte as before the first bind" test "$iomem_before" = "$(cat /proc/iomem)"
+write_to $DRV/unbind $DEV
+write_to $DRV/remove_id $DEV
+check "/proc/iomem is byte for byte as before the first bind" file_is "$iomem_before" /proc/iomem
 expect_eq "memory blocks are as before the first bind" "$blocks_before" "$(blocks_summary)"
-write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+write_to $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 check "rmmod kmem succeeds" test ! -d /sys/module/kmem
 ktap_finished

@@ -31,7 +31,7 @@ ktap_print_header
 ktap_set_plan 9
 unload_kmem
 load_kmem rust
-write_errno $DAX_DRIVERS/device_dax/unbind $DEV >/dev/null
+write_to $DAX_DRIVERS/device_dax/unbind $DEV
 expect_write "bind $DEV to our kmem" ok $DAX_DRIVERS/kmem/new_id $DEV
 check "debugfs kmem/selfcheck lists $DEV" view_lists selfcheck $DEV
 echo "# $(view selfcheck $DEV)"
@@ -41,10 +41,10 @@ echo "# $(view selfcheck $DEV)"
 check "unplugged: no page is System RAM, region disjoint" selfcheck_is 0 disjoint
 expect_write "online_movable" ok "$HP" online_movable
 check "online: every page is System RAM, region intersects" selfcheck_is all intersects
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind $DEV
 check "debugfs kmem/selfcheck no longer lists $DEV after unbind" view_omits selfcheck $DEV
-write_errno $DAX_DRIVERS/kmem/remove_id $DEV >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind $DEV >/dev/null
+write_to $DAX_DRIVERS/kmem/remove_id $DEV
+write_to $DAX_DRIVERS/device_dax/bind $DEV
 unload_kmem
 ktap_finished

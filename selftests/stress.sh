@@ -25,8 +25,9 @@ FLAT=${2:-}
 DRV=$DAX_DRIVERS/kmem
 REGION=$DAX_BASE/dax0.0/../dax_region
 
-# usec -- microseconds since the epoch, from bash's clock (no fork).
-usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
+# usec -- set USEC to the microseconds since the epoch, from bash's clock
+# (no fork).
+usec() { USEC=${EPOCHREALTIME/./}; USEC=${USEC#0}; }
 # calib -- sets CALIB to the microseconds a fixed piece of work takes, as a
 # measure of the guest's speed: a loop of builtins and sysfs reads, no fork.
 calib() {
@@ -68,7 +69,7 @@ plan=11
 ktap_set_plan $plan
 unload_kmem
 unbind_any dax0.0
-write_errno $DAX_BASE/dax0.0/size 0 >/dev/null
+write_to $DAX_BASE/dax0.0/size 0
 # Two 128 MiB ranges with a hole between them.
 a=$(dax_create 128M) b=$(dax_create 128M) c=$(dax_create 128M)
 dax_destroy "$a"; dax_destroy "$c"
@@ -83,8 +84,8 @@ done < <(dax_ranges "$m")
 load_kmem "$WHICH"
 sleep 1
 if [ "$(driver_of "$m")" = kmem ]; then
-	write_errno "$DAX_BASE/$m/state" unplugged >/dev/null
-	write_errno $DRV/unbind "$m" >/dev/null
+	write_to "$DAX_BASE/$m/state" unplugged
+	write_to $DRV/unbind "$m"
 fi
 iomem_start=$(cat /proc/iomem) mt_start=$(memtotal_kb) aob_start=$(cat $MEM_BASE/auto_online_blocks)
 use_start=$(kmem_use)
@@ -93,7 +94,8 @@ types=(online_movable online_kernel online)
 times=() cals=() bad=0 retries=0 kunplugs=0 moved=0 kzone=0 kseen=0 mzone=0 mseen=0
 for (( i = 0; i < CYCLES; i++ )); do
 	t=${types[i % 3]}
-	t0=$(usec)
+	usec
+	t0=$USEC
 	echo "$t" >$MEM_BASE/auto_online_blocks
 	echo "$m" >$DRV/bind 2>/dev/null || { bad=$((bad + 1)); echo "# cycle $i: bind failed"; break; }
 	read -r st <"$DAX_BASE/$m/state"
@@ -127,7 +129,8 @@ for (( i = 0; i < CYCLES; i++ )); do
 		[ ! -e "$MEM_BASE/$blk" ] || { bad=$((bad + 1)); echo "# cycle $i: $blk still there"; }
 	done
 	echo "$m" >$DRV/unbind 2>/dev/null || { bad=$((bad + 1)); echo "# cycle $i: unbind failed"; }
-	dt=$(( $(usec) - t0 ))
+	usec
+	dt=$(( USEC - t0 ))
 	times+=($dt)
 	# The guest's speed, right after the cycle.
 	calib
@@ -201,7 +204,7 @@ flat() {
 }
 [ "$FLAT" = flat ] && check "cycle time stays flat: last quarter within 1.5 x the first, raw ($(( last / 1000 )) ms, $(( first / 1000 )) ms) or in calibration times ($(hundredths "$ulast"), $(hundredths "$ufirst"))" \
 	flat
-check "/proc/iomem is as before the first cycle" test "$iomem_start" = "$(cat /proc/iomem)"
+check "/proc/iomem is as before the first cycle" file_is "$iomem_start" /proc/iomem
 expect_eq "MemTotal is as before the first cycle" "$mt_start" "$(memtotal_kb)"
 expect_file "auto_online_blocks is restored" "$aob_start" $MEM_BASE/auto_online_blocks
 expect_eq "$m is left unbound" "" "$(driver_of "$m")"

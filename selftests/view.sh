@@ -27,18 +27,43 @@
 DEV=${DEV:-dax0.0}
 HP=$DAX_BASE/$DEV/state
 
+# view_line FILE PREFIX -- set REPLY to the first of $DEV's lines of the
+# view's FILE that starts with PREFIX, without the leading name; fails if
+# there is none.
+view_line() {
+	local line
+	while IFS= read -r line; do
+		[ "${line%% *}" = "$DEV" ] || continue
+		line=${line#* }
+		[[ $line == "$2"* ]] && { REPLY=$line; return 0; }
+	done <"$VIEW/$1"
+	REPLY=
+	return 1
+}
+
 # key KEY -- the value of KEY=VALUE in $DEV's status.
-key() { view status "$DEV" | sed -n "s/^$1=//p"; }
+key() { view_line status "$1=" && echo "${REPLY#*=}"; }
 
 # field LINE NAME -- the value of NAME=VALUE in LINE.
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+field() {
+	local w words
+	read -ra words <<<"$1"
+	for w in "${words[@]}"; do
+		[[ $w == "$2="* ]] && echo "${w#*=}"
+	done
+	return 0
+}
 
 # sysfs_blocks RANGE -- "online_movable=A online_kernel=B offline=C" from
 # the memoryN files of RANGE.
 sysfs_blocks() {
-	local b mv=0 kn=0 off=0
-	for b in $(blocks_of "$1"); do
-		case $(cat "$MEM_BASE/$b/state"):$(cat "$MEM_BASE/$b/valid_zones") in
+	local i st mv=0 kn=0 off=0
+	block_indices "$1"
+	for i in "${BLOCKS[@]}"; do
+		get "$MEM_BASE/memory$i/state"
+		st=$REPLY
+		get "$MEM_BASE/memory$i/valid_zones"
+		case $st:$REPLY in
 		online:Movable) mv=$((mv + 1)) ;;
 		online:*) kn=$((kn + 1)) ;;
 		*) off=$((off + 1)) ;;
@@ -49,9 +74,14 @@ sysfs_blocks() {
 
 # view_blocks -- the same three counts from the view's blocks file.
 view_blocks() {
-	local l
-	l=$(view blocks "$DEV" | grep '^mapping0 ')
-	echo "online_movable=$(field "$l" online_movable) online_kernel=$(field "$l" online_kernel) offline=$(field "$l" offline)"
+	local w words
+	local -A f=()
+	view_line blocks "mapping0 "
+	read -ra words <<<"$REPLY"
+	for w in "${words[@]}"; do
+		[[ $w == *=* ]] && f[${w%%=*}]=${w#*=}
+	done
+	echo "online_movable=${f[online_movable]} online_kernel=${f[online_kernel]} offline=${f[offline]}"
 }
 
 # resources_in_iomem -- the range of every resource line of the view lies
@@ -92,8 +122,10 @@ unbind_any "$DEV"
 read -r s e < <(dax_ranges "$DEV" | head -n1)
 r=$(aligned_range "$s" "$e")
 rs=$((0x${r%-*})) re=$((0x${r#*-}))
-n=$(blocks_of "$r" | wc -l)
-node=$(cat $DAX_BASE/$DEV/target_node)
+block_indices "$r"
+n=${#BLOCKS[@]} last=memory${BLOCKS[-1]}
+get $DAX_BASE/$DEV/target_node
+node=$REPLY
 # A node with no memory and no CPU is not online: it has no directory yet.
 node_kb=$(awk '/MemTotal:/ {print $4}' /sys/devices/system/node/node$node/meminfo 2>/dev/null)
 node_kb=${node_kb:-0}
@@ -101,7 +133,7 @@ tier_before=$(tier_of "$node")
 
 expect_eq "bind $DEV to kmem" ok "$(to_kmem "$DEV")"
 check "ranges, resources, blocks, status and selfcheck list $DEV" lists_all
-write_errno "$HP" unplugged >/dev/null
+write_to "$HP" unplugged
 mt0=$(memtotal_kb)
 expect_write "online_movable" ok "$HP" online_movable
 grown_kb=$(( $(memtotal_kb) - mt0 ))
@@ -118,10 +150,10 @@ check "/proc/iomem: $r is $DEV with System RAM (kmem) beneath it" \
 	dev_over_ram "$r"
 view blocks "$DEV" | sed 's/^/# /'
 expect_eq "blocks: all $n online_movable" "online_movable=$n online_kernel=0 offline=0" "$(view_blocks)"
-last=$(blocks_of "$r" | tail -n1)
-write_errno "$MEM_BASE/$last/state" offline >/dev/null
+write_to "$MEM_BASE/$last/state" offline
 expect_eq "blocks: $last offlined through sysfs, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
-check "blocks: one block offline" test "$(field "$(view blocks "$DEV" | grep '^mapping0 ')" offline)" = 1
+view_line blocks "mapping0 "
+check "blocks: one block offline" test "$(field "$REPLY" offline)" = 1
 view status "$DEV" | sed 's/^/# /'
 expect_eq "status: node is the target node" "$node" "$(key node)"
 if [ "$node_kb" = 0 ]; then
@@ -138,7 +170,7 @@ check "status: the last add took some microseconds" test "$(key last_add_us)" -g
 expect_eq "unplug" ok "$(unplug_retry "$DEV")"
 check "status: the last remove took some microseconds" test "$(key last_remove_us)" -gt 0
 expect_eq "blocks: all $n absent after unplug" "blocks=$n online_movable=0 online_kernel=0 offline=0 absent=$n" \
-	"$(view blocks "$DEV" | grep '^mapping0 ' | cut -d' ' -f3-)"
+	"$(view_line blocks "mapping0 "; REPLY=${REPLY#* }; echo "${REPLY#* }")"
 if [ "$node_kb" -gt 0 ]; then
 	expect_write "online_kernel" ok "$HP" online_kernel
 	expect_eq "blocks: online_kernel, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
@@ -152,9 +184,9 @@ res=$(view resources "$DEV")
 sed 's/^/# /' <<<"$res"
 check "resources: neither System RAM nor anything busy at the range after unplug" \
 	bash -c "grep -q '^mapping0 ' <<<\"\$1\" && ! grep -qE '^  (system_ram|busy) ' <<<\"\$1\"" _ "$res"
-write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
+write_to $DAX_DRIVERS/kmem/unbind "$DEV"
 check "no file of the view lists $DEV after unbind" view_omits $VIEW_FILES "$DEV"
-write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
-write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
+write_to $DAX_DRIVERS/kmem/remove_id "$DEV"
+write_to $DAX_DRIVERS/device_dax/bind "$DEV"
 unload_kmem
 ktap_finished

@@ -33,8 +33,8 @@ for f in $VIEW_FILES; do
 		ktap_test_fail "$f: open $VIEW/$f"
 		fd=
 	fi
-	write_errno $DAX_DRIVERS/kmem/unbind "$DEV" >/dev/null
-	write_errno $DAX_DRIVERS/kmem/remove_id "$DEV" >/dev/null
+	write_to $DAX_DRIVERS/kmem/unbind "$DEV"
+	write_to $DAX_DRIVERS/kmem/remove_id "$DEV"
 	if [ -n "$fd" ]; then
 		check "$f: a first read of the open file after unbind works and does not list $DEV" \
 			read_omits "$fd"
@@ -46,7 +46,7 @@ for f in $VIEW_FILES; do
 	fi
 	check "$f: rmmod succeeds once it is closed" rmmod kmem
 	check "$f: the view is gone with the module" test ! -e "$VIEW"
-	write_errno $DAX_DRIVERS/device_dax/bind "$DEV" >/dev/null
+	write_to $DAX_DRIVERS/device_dax/bind "$DEV"
 done
 expect_eq "no kernel report while the files were closed" "" \
 	"$(dmesg | tail -n +"$(( mark + 1 ))" | grep -E 'BUG:|Oops|WARNING:|general protection' | head -n1)"
