@@ -20,7 +20,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,lib64,usr/bin,lib/x86_64-linux-gnu}
 mkdir -p "$root"/{kselftests,etc/depmod.d,etc/daxctl.conf.d}
 
-# Busybox provides the shell utilities; links are made at boot.
+# Busybox provides the shell utilities (linked at the end).
 install -m 0755 /bin/busybox "$root/bin/busybox"
 
 # Dynamic binaries and every library they load.
@@ -38,6 +38,8 @@ copy_bin /usr/bin/daxctl /usr/bin/daxctl
 copy_bin /usr/bin/cxl /usr/bin/cxl
 copy_bin /usr/bin/jq /usr/bin/jq
 copy_bin "$(command -v kmod || echo /bin/kmod)" /sbin/kmod
+# kmod's tools, not busybox's: they honour modules.dep and the updates/ priority.
+for t in modprobe insmod rmmod lsmod modinfo depmod; do ln -sfn kmod "$root/sbin/$t"; done
 
 # Modules: the kernel's own (C kmem included), then ours in updates/, which
 # depmod is told to prefer.
@@ -85,6 +87,25 @@ for pair in "$@"; do
 	host=${pair%%:*} guest=${pair#*:}
 	mkdir -p "$root$(dirname "$guest")"
 	cp -a "$host" "$root$guest"
+done
+
+# Busybox's applets, linked here rather than by `busybox --install` at boot,
+# and only those whose names occur in the scripts the guest may run: each
+# file of the initramfs costs about 5 ms of the debug guest's instructions
+# to unpack, and busybox has some 270 applets. A script's command that is
+# missing fails it ("command not found"); without a script, /init links the
+# rest for the interactive shell. Files installed above are kept.
+texts=("$KMEM_ROOT"/selftests/*.sh "$KMEM_ROOT"/qemu/init "$KMEM_ROOT"/qemu/scripts/*.sh
+       "$src"/tools/testing/selftests/dax/*.sh "$src"/tools/testing/selftests/kselftest/*.sh)
+for pair in "$@"; do
+	[ -f "${pair%%:*}" ] && grep -Iq . "${pair%%:*}" && texts+=("${pair%%:*}")
+done
+used=$(cat "${texts[@]}" | tr -c 'A-Za-z0-9_.[-' '\n' | LC_ALL=C sort -u)
+/bin/busybox --list-full | while read -r path; do
+	grep -qxF -- "${path##*/}" <<<"$used" || continue
+	[ -e "$root/$path" ] || [ -L "$root/$path" ] && continue
+	mkdir -p "$root/${path%/*}"
+	ln -s /bin/busybox "$root/$path"
 done
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out"
