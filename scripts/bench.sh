@@ -46,7 +46,7 @@ script=$(mktemp)
 trap 'rm -f "$script"' EXIT
 printf '#!/bin/bash\nexec /kselftests/kmem/bench.sh %q %q %q\n' "$rounds" "$sizes" "$multi" >"$script"
 start=$(date +%s)
-"$KMEM_ROOT/qemu/run" --flavor release --pmem hmem --pmem-size "${region}G" --backing file "${icount[@]}" \
+"$KMEM_ROOT/qemu/run" --flavor release --pmem hmem --pmem-size "${region}G" --backing file --node0-ram 3G "${icount[@]}" \
 	--script "$script" --timeout 10800 --log "$out/console.log" >/dev/null ||
 	die "the benchmark guest failed; see $out/console.log"
 log "benchmark guest ran $(( $(date +%s) - start )) s"
