@@ -81,8 +81,7 @@ expect_write() {
 	expect_eq "$1" "$2" "$REPLY"
 }
 
-# driver_of DEV -- the name of the driver DEV is bound to, or nothing: the
-# driver core links a bound device into its driver's directory.
+# driver_of DEV -- print the name of the driver DEV is bound to (bound_to).
 driver_of() { bound_to "$1"; echo "$REPLY"; }
 
 # bound_to DEV -- set REPLY to the name of the driver DEV is bound to, or
