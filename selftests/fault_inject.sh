@@ -39,26 +39,23 @@ unbind_any "$dev"
 #  - in online_pages(), KASAN's memory notifier warns when its shadow
 #    vmalloc fails, and the vm_struct cleanup then hits a BUG in vmalloc.c.
 # Faults are quiet: a stack dump per fault would read as a kernel report.
-# text_range SYMBOL|[MODULE] -- "START END" (hex) of a function, or of a
-# module's text, from /proc/kallsyms.
-text_range() {
-	awk -v want="$1" '
+# text_ranges MODULE FUNCTION -- "START END START END" (hex) of the module's
+# text ("[kmem]") and of a function of the kernel's, from one read of
+# /proc/kallsyms (a read takes seconds in the debug guest).
+text_ranges() {
+	awk -v mod="$1" -v fn="$2" '
 		$2 !~ /^[tT]$/ { next }
 		{ addr = $1 "" }
-		want ~ /^\[/ {
-			if ($4 == want) { if (lo == "" || addr < lo) lo = addr; if (addr > hi) hi = addr }
-			next
-		}
-		$4 == "" && $3 == want { lo = addr }
-		$4 == "" { all[NR] = addr }
+		$4 == mod { if (mlo == "" || addr < mlo) mlo = addr; if (addr > mhi) mhi = addr; next }
+		$4 != "" { next }
+		$3 == fn { flo = addr }
+		{ all[NR] = addr }
 		END {
-			if (want !~ /^\[/)
-				for (i in all) if (all[i] > lo && (hi == "" || all[i] < hi)) hi = all[i]
-			print lo, hi
+			for (i in all) if (all[i] > flo && (fhi == "" || all[i] < fhi)) fhi = all[i]
+			print mlo, mhi, flo, fhi
 		}' /proc/kallsyms
 }
-read -r mod_lo mod_hi < <(text_range "[kmem]")
-read -r aam_lo aam_hi < <(text_range arch_add_memory)
+read -r mod_lo mod_hi aam_lo aam_hi < <(text_ranges "[kmem]" arch_add_memory)
 saved=()
 knob() { saved+=("$1=$(cat "$FI/$1")"); echo "$2" >"$FI/$1"; }
 for f in failslab fail_page_alloc; do
