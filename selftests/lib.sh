@@ -4,9 +4,10 @@
 # Tests are run by path (run_guest.sh: bash /kselftests/kmem/TEST) and
 # source this as "${0%/*}/lib.sh".
 #
-# Each process costs: in the debug guest a fork takes about 0.15 s and a
-# fork and exec 0.2 to 0.3 s (KASAN, lockdep and kmemleak under TCG), against
-# under 10 ms for a read of a sysfs file by a builtin. So these helpers use
+# Each process costs: in the debug guest a fork took about 0.15 s and a
+# fork and exec 0.2 to 0.3 s (KASAN, lockdep and kmemleak under TCG; inline
+# KASAN checks nearly halved that), against under 10 ms for a read of a
+# sysfs file by a builtin. So these helpers use
 # bash builtins only; those that test scripts call many times set REPLY, or
 # compare and print a KTAP result themselves, rather than print a value for
 # a command substitution (a fork each).

@@ -14,8 +14,8 @@
 # kernel's slab, percpu and vmalloc use before and after; with `flat` the
 # last quarter must take at most 1.5 times the first, in raw time or in
 # calibration units (see flat()).
-# Kernel reports fail the guest; run kmemleak.sh after it. Forks cost about
-# a second each in this guest, so the loop uses only builtins.
+# Kernel reports fail the guest; run kmemleak.sh after it. A fork costs a
+# tenth of a second or more in this guest, so the loop uses only builtins.
 #   stress.sh [rust|c] [CYCLES [flat]]
 . "${0%/*}/lib.sh"
 WHICH=rust
