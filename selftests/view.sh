@@ -44,12 +44,14 @@ view_line() {
 # key KEY -- the value of KEY=VALUE in $DEV's status.
 key() { view_line status "$1=" && echo "${REPLY#*=}"; }
 
-# field LINE NAME -- the value of NAME=VALUE in LINE.
+# field LINE NAME -- set REPLY to the value of NAME=VALUE in LINE, or
+# nothing.
 field() {
 	local w words
 	read -ra words <<<"$1"
+	REPLY=
 	for w in "${words[@]}"; do
-		[[ $w == "$2="* ]] && echo "${w#*=}"
+		[[ $w == "$2="* ]] && { REPLY=${w#*=}; return 0; }
 	done
 	return 0
 }
@@ -74,14 +76,13 @@ sysfs_blocks() {
 
 # view_blocks -- the same three counts from the view's blocks file.
 view_blocks() {
-	local w words
-	local -A f=()
+	local line mv kn
 	view_line blocks "mapping0 "
-	read -ra words <<<"$REPLY"
-	for w in "${words[@]}"; do
-		[[ $w == *=* ]] && f[${w%%=*}]=${w#*=}
-	done
-	echo "online_movable=${f[online_movable]} online_kernel=${f[online_kernel]} offline=${f[offline]}"
+	line=$REPLY
+	field "$line" online_movable; mv=$REPLY
+	field "$line" online_kernel; kn=$REPLY
+	field "$line" offline
+	echo "online_movable=$mv online_kernel=$kn offline=$REPLY"
 }
 
 # resources_in_iomem -- the range of every resource line of the view lies
@@ -153,7 +154,8 @@ expect_eq "blocks: all $n online_movable" "online_movable=$n online_kernel=0 off
 write_to "$MEM_BASE/$last/state" offline
 expect_eq "blocks: $last offlined through sysfs, as sysfs counts" "$(sysfs_blocks "$r")" "$(view_blocks)"
 view_line blocks "mapping0 "
-check "blocks: one block offline" test "$(field "$REPLY" offline)" = 1
+field "$REPLY" offline
+check "blocks: one block offline" test "$REPLY" = 1
 view status "$DEV" | sed 's/^/# /'
 expect_eq "status: node is the target node" "$node" "$(key node)"
 if [ "$node_kb" = 0 ]; then
