@@ -191,15 +191,18 @@ iomem_paths() {
 }
 
 # block_bytes -- the memory block size in bytes.
-block_bytes() { get $MEM_BASE/block_size_bytes; echo $((0x$REPLY)); }
+block_bytes() { block_size; echo "$REPLY"; }
+
+# block_size -- set REPLY to the memory block size in bytes.
+block_size() { get $MEM_BASE/block_size_bytes; REPLY=$((0x$REPLY)); }
 
 # aligned_range START END -- START-END (inclusive, decimal) shrunk to whole
 # memory blocks, printed as "start-end" in /proc/iomem's hex format; nothing
 # if no whole block fits.
 aligned_range() {
 	local bs s e
-	get $MEM_BASE/block_size_bytes
-	bs=$((0x$REPLY))
+	block_size
+	bs=$REPLY
 	s=$(( ($1 + bs - 1) / bs * bs )) e=$(( ($2 + 1) / bs * bs ))
 	[ "$e" -gt "$s" ] && printf '%x-%x\n' "$s" $((e - 1))
 }
@@ -229,8 +232,8 @@ blocks_of() {
 # covering "start-end" (hex).
 block_indices() {
 	local bs s e i
-	get $MEM_BASE/block_size_bytes
-	bs=$((0x$REPLY)) s=$((0x${1%-*})) e=$((0x${1#*-}))
+	block_size
+	bs=$REPLY s=$((0x${1%-*})) e=$((0x${1#*-}))
 	BLOCKS=()
 	for (( i = s / bs; i <= e / bs; i++ )); do BLOCKS+=("$i"); done
 }
