@@ -44,6 +44,7 @@ dev=$(cxl_dax_of "$region")
 expect_eq "dax_cxl made a dax device for $region, bound to kmem" "kmem" "$(driver_of "${dev:-none}")"
 read -r start end < <(dax_ranges "$dev")
 rng=$(aligned_range "$start" "$end")
+wait_blocks "$rng"
 size_mib=$(( (end - start + 1) >> 20 ))
 echo "# $region: $dev, $size_mib MiB, blocks $rng, node $(cat "$DAX_BASE/$dev/target_node")"
 expect_eq "the region is all of the devices' capacity" \

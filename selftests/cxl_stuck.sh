@@ -35,6 +35,7 @@ expect_eq "$region over $MEM: $dev bound to kmem" kmem "$(driver_of "${dev:-none
 [ -n "$dev" ] || { ktap_finished; exit; }
 read -r start end < <(dax_ranges "$dev")
 rng=$(aligned_range "$start" "$end")
+wait_blocks "$rng"
 slurp "$DAX_BASE/$dev/target_node"; node=$REPLY
 expect_eq "daxctl online-memory" ok \
 	"$(daxctl online-memory "$dev" >/dev/null 2>/tmp/daxctl.err && echo ok || head -n1 /tmp/daxctl.err)"

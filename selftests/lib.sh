@@ -264,6 +264,22 @@ distinct() {
 # space separated.
 blocks_state() { distinct state "$1"; echo "${DISTINCT[*]}"; }
 
+# wait_blocks RANGE -- wait up to 10 s for every memory block covering RANGE
+# to exist. A device bound by an asynchronous probe (dax_cxl's) links to its
+# driver before the probe has run, so the probe may still be adding memory.
+wait_blocks() {
+	local i b
+	block_indices "$1"
+	for (( i = 0; i < 100; i++ )); do
+		for b in "${BLOCKS[@]}"; do
+			[ -e "$MEM_BASE/memory$b" ] || break
+		done
+		[ -e "$MEM_BASE/memory$b" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # blocks_zones RANGE -- the distinct zones of the blocks covering RANGE, one
 # a line.
 blocks_zones() { distinct valid_zones "$1"; printf '%s\n' "${DISTINCT[@]}"; }
