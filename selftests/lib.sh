@@ -351,6 +351,33 @@ dax_create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chard
 # dax_destroy DEV -- disable and destroy DEV with daxctl.
 dax_destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
 
+# dax_carve SIZE -- what `daxctl create-device -r 0 -s SIZE` does, through the
+# dax region's sysfs ABI: a new device (the region's create), given SIZE
+# (NNNM) and bound to device_dax by name (new_id), as daxctl enables it; print
+# its name. A daxctl run costs the debug guest about 2 s (libdaxctl reads the
+# whole bus), these writes a few milliseconds.
+dax_carve() {
+	local dev
+	write_to "$REGION/create" 1
+	[ "$REPLY" = ok ] || { echo "# dax_carve: create: $REPLY" >&2; return 1; }
+	get "$REGION/create"
+	dev=$REPLY
+	write_to "$DAX_BASE/$dev/size" $(( ${1%M} << 20 ))
+	[ "$REPLY" = ok ] || { echo "# dax_carve: $dev size $1: $REPLY" >&2; return 1; }
+	write_to "$DAX_DRIVERS/device_dax/new_id" "$dev"
+	bound_to "$dev"
+	[ "$REPLY" = device_dax ] || { echo "# dax_carve: $dev bound to '$REPLY'" >&2; return 1; }
+	echo "$dev"
+}
+
+# dax_drop DEV -- what `daxctl disable-device` and `destroy-device` do:
+# unbind DEV, free its memory and delete it from its region.
+dax_drop() {
+	unbind_any "$1"
+	write_to "$DAX_BASE/$1/size" 0
+	write_to "$REGION/delete" "$1"
+}
+
 # write_errno FILE VALUE -- write VALUE to FILE; print "ok" or the error text.
 write_errno() { write_to "$1" "$2"; echo "$REPLY"; }
 

@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Multi-range devices on a dynamic (hmem) dax region, carved with daxctl:
+# Multi-range devices on a dynamic (hmem) dax region, carved through the
+# region's sysfs ABI as daxctl create-device does (dax_carve; daxctl itself
+# carves in concurrency.sh and fault_inject.sh):
 #  - a device of two discontiguous, block-aligned 256 MiB ranges gets two
 #    daxX.Y / "System RAM (kmem)" pairs and is removed cleanly;
 #  - a device whose second range is smaller than a memory block keeps the
@@ -49,9 +51,9 @@ expect_write "unbind the seed" ok $DAX_DRIVERS/kmem/unbind dax0.0
 expect_write "free the seed's memory" ok $DAX_BASE/dax0.0/size 0
 
 # Two discontiguous, block-aligned ranges.
-a=$(dax_create 256M) b=$(dax_create 256M) c=$(dax_create 256M)
-dax_destroy "$a"; dax_destroy "$c"
-m=$(dax_create 512M)
+a=$(dax_carve 256M) b=$(dax_carve 256M) c=$(dax_carve 256M)
+dax_drop "$a"; dax_drop "$c"
+m=$(dax_carve 512M)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 want=$(want_pairs "$m")
 expect_eq "bind $m to kmem" ok "$(to_kmem "$m")"
@@ -84,12 +86,12 @@ expect_eq "MemTotal grows by both ranges" $(( 512 * 1024 )) $(( $(memtotal_kb) -
 expect_write "unplug both ranges at once" ok $DAX_BASE/$m/state unplugged
 expect_eq "no pair left after unplug" "" "$(pairs "$m")"
 expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind "$m"
-dax_destroy "$m"; dax_destroy "$b"
+dax_drop "$m"; dax_drop "$b"
 
 # A second range smaller than a block: [4G, 4.25G) and a 64 MiB piece.
-a=$(dax_create 256M) b=$(dax_create 64M) c=$(dax_create 64M) d=$(dax_create 64M)
-dax_destroy "$a"; dax_destroy "$c"
-m=$(dax_create 320M)
+a=$(dax_carve 256M) b=$(dax_carve 64M) c=$(dax_carve 64M) d=$(dax_carve 64M)
+dax_drop "$a"; dax_drop "$c"
+m=$(dax_carve 320M)
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 read -r s2 e2 < <(dax_ranges "$m" | tail -n1)
 dmesg -c >/dev/null
@@ -102,15 +104,15 @@ check "kernel log: DAX region truncated by 64.0 MiB due to alignment" \
 expect_eq "/proc/iomem: only the first range is added" "$(want_pairs "$m")" "$(pairs "$m")"
 write_to $DAX_BASE/$m/state unplugged
 expect_write "unbind" ok $DAX_DRIVERS/kmem/unbind "$m"
-dax_destroy "$m"; dax_destroy "$b"; dax_destroy "$d"
+dax_drop "$m"; dax_drop "$b"; dax_drop "$d"
 
 # A device smaller than a block.
-t=$(dax_create 64M)
+t=$(dax_carve 64M)
 dmesg -c >/dev/null
 expect_eq "binding a 64 MiB device fails" "Invalid argument" "$(to_kmem "$t")"
 check "kernel log: rejecting DAX region without any memory after alignment" \
 	grep -qF "kmem $t: rejecting DAX region without any memory after alignment" <<<"$(dmesg)"
-dax_destroy "$t"
+dax_drop "$t"
 unload_kmem
 check "/proc/iomem is as at the start" file_is "$iomem_start" /proc/iomem
 ktap_finished

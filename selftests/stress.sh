@@ -71,9 +71,9 @@ unload_kmem
 unbind_any dax0.0
 write_to $DAX_BASE/dax0.0/size 0
 # Two 128 MiB ranges with a hole between them.
-a=$(dax_create 128M) b=$(dax_create 128M) c=$(dax_create 128M)
-dax_destroy "$a"; dax_destroy "$c"
-m=$(dax_create 256M)
+a=$(dax_carve 128M) b=$(dax_carve 128M) c=$(dax_carve 128M)
+dax_drop "$a"; dax_drop "$c"
+m=$(dax_carve 256M)
 unbind_any "$m"
 expect_eq "$m has two ranges" 2 "$(dax_ranges "$m" | wc -l)"
 blocks=()
@@ -208,7 +208,7 @@ check "/proc/iomem is as before the first cycle" file_is "$iomem_start" /proc/io
 expect_eq "MemTotal is as before the first cycle" "$mt_start" "$(memtotal_kb)"
 expect_file "auto_online_blocks is restored" "$aob_start" $MEM_BASE/auto_online_blocks
 expect_eq "$m is left unbound" "" "$(driver_of "$m")"
-dax_destroy "$m"; dax_destroy "$b"
+dax_drop "$m"; dax_drop "$b"
 unload_kmem
 check "the kmem module unloads" test ! -d /sys/module/kmem
 ktap_finished
