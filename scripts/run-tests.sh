@@ -31,7 +31,9 @@ done
 
 cd "$KMEM_ROOT"
 total_start=$(date +%s)
-make --no-print-directory FLAVOR="$flavor" module progs >&2
+# The crate is one rustc run: the test programs and the claim module build
+# beside it (a clean clone: 8 s with -j2, 14 s without).
+make --no-print-directory -j"$(nproc)" FLAVOR="$flavor" module progs >&2
 mkdir -p out
 # This run's results: a file of its own, so that two runs at once (two
 # `make check T=...` of different sessions) do not count each other's;
