@@ -25,8 +25,10 @@ frags=("$KMEM_ROOT/kernel/common.config" "$KMEM_ROOT/kernel/$flavor.config")
 src=$("$KMEM_ROOT/scripts/fetch-kernel.sh")
 kver=$(basename "$src" | sed "s/^$KMEM_KPKG-//; s/[^A-Za-z0-9.+_-]/_/g")
 rustc_ver=$(rustc --version | awk '{print $2}')
+# The key holds the fragments' options, not their comments: a comment
+# changed in kernel/*.config costs no rebuild.
 key_input=$( {
-	cat "${frags[@]}"
+	grep -h '^CONFIG_' "${frags[@]}"
 	echo "defconfig=x86_64_defconfig LLVM=$KMEM_LLVM"
 	rustc --version; bindgen --version; "clang$KMEM_LLVM" --version | head -n1
 } )
