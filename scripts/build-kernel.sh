@@ -41,7 +41,9 @@ if [ -f "$out/.kmem-rs-built" ]; then
 	exit 0
 fi
 
-mk=(make -C "$src" O="$out" LLVM="$KMEM_LLVM" -j"$(nproc)")
+# Its own -j, not the jobserver of the make that runs this (make -j2 module
+# progs), which only warns "-j2 forced in submake".
+mk=(env -u MAKEFLAGS -u MFLAGS make -C "$src" O="$out" LLVM="$KMEM_LLVM" -j"$(nproc)")
 start=$(date +%s)
 # A config change starts from the newest finished build of the same kernel,
 # flavor and toolchain: Kbuild then rebuilds only what the changed options
