@@ -352,10 +352,11 @@ dax_create() { daxctl create-device -r 0 -s "$1" 2>/dev/null | jq -r '.[0].chard
 dax_destroy() { daxctl disable-device "$1" >/dev/null 2>&1; daxctl destroy-device "$1" >/dev/null 2>&1; }
 
 # dax_carve SIZE -- what `daxctl create-device -r 0 -s SIZE` does, through the
-# dax region's sysfs ABI: a new device (the region's create), given SIZE
-# (NNNM) and bound to device_dax by name (new_id), as daxctl enables it; print
-# its name. A daxctl run costs the debug guest about 2 s (libdaxctl reads the
-# whole bus), these writes a few milliseconds.
+# sysfs ABI of the dax region $REGION (the test sets it): a new device (the
+# region's create), given SIZE (NNNM) and bound to device_dax by name
+# (new_id), as daxctl enables it; print its name. A daxctl run costs the
+# debug guest about 2 s (libdaxctl reads the whole bus), these writes a few
+# milliseconds.
 dax_carve() {
 	local dev
 	write_to "$REGION/create" 1
@@ -371,7 +372,7 @@ dax_carve() {
 }
 
 # dax_drop DEV -- what `daxctl disable-device` and `destroy-device` do:
-# unbind DEV, free its memory and delete it from its region.
+# unbind DEV, free its memory and delete it from $REGION.
 dax_drop() {
 	unbind_any "$1"
 	write_to "$DAX_BASE/$1/size" 0
