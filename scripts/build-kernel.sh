@@ -26,9 +26,10 @@ src=$("$KMEM_ROOT/scripts/fetch-kernel.sh")
 kver=$(basename "$src" | sed "s/^$KMEM_KPKG-//; s/[^A-Za-z0-9.+_-]/_/g")
 rustc_ver=$(rustc --version | awk '{print $2}')
 # The key holds the fragments' options, not their comments: a comment
-# changed in kernel/*.config costs no rebuild.
+# changed in kernel/*.config costs no rebuild. "# CONFIG_X is not set" is an
+# option to merge_config.sh, so it counts.
 key_input=$( {
-	grep -h '^CONFIG_' "${frags[@]}"
+	grep -hE '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "${frags[@]}"
 	echo "defconfig=x86_64_defconfig LLVM=$KMEM_LLVM"
 	rustc --version; bindgen --version; "clang$KMEM_LLVM" --version | head -n1
 } )
