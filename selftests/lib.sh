@@ -296,7 +296,10 @@ tier_of() {
 }
 
 # view FILE DEV -- DEV's lines of the view's FILE, without the leading name;
-# fails if FILE cannot be read.
+# fails if FILE cannot be read. Read it with "$(view ...)", not <(view ...):
+# a process substitution ends when it ends, and bash's SIGCHLD for it can
+# land in a later write that offlines memory, which offline_pages() then
+# gives up with EINTR (selfcheck.sh's unbind left memory online so, once).
 view() {
 	local line
 	[ -r "$VIEW/$1" ] || return 1

@@ -23,7 +23,7 @@ selfcheck_is() {
 			[ "${pages%/*}" = "$1" ] || return 1
 		fi
 		[ "$region" = "$2" ] || return 1
-	done < <(view selfcheck $DEV)
+	done <<<"$(view selfcheck $DEV)"
 	[ "$n" -gt 0 ]
 }
 

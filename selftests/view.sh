@@ -98,7 +98,7 @@ resources_in_iomem() {
 		done </proc/iomem
 		[ -n "$found" ] || { echo "# not in /proc/iomem: $walk $r"; return 1; }
 		n=$((n + 1))
-	done < <(view resources "$DEV")
+	done <<<"$(view resources "$DEV")"
 	[ "$n" -gt 0 ]
 }
 
@@ -144,9 +144,9 @@ expect_eq "ranges: raw and aligned range, reserved and added" \
 view resources "$DEV" | sed 's/^/# /'
 check "resources: every resource shown is in /proc/iomem" resources_in_iomem
 check "resources: the outermost System RAM is $DEV's range, not busy" \
-	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" <(view resources "$DEV")
+	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" <<<"$(view resources "$DEV")"
 check "resources: the outermost busy one is that range, System RAM, driver-managed" \
-	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" <(view resources "$DEV")
+	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" <<<"$(view resources "$DEV")"
 check "/proc/iomem: $r is $DEV with System RAM (kmem) beneath it" \
 	dev_over_ram "$r"
 view blocks "$DEV" | sed 's/^/# /'
@@ -164,7 +164,7 @@ if [ "$node_kb" = 0 ]; then
 else
 	expect_eq "status: node $node, which had memory, keeps its tier" "$tier_before" "$(tier_of "$node")"
 fi
-check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' <(view status "$DEV")
+check "status: a memory group id" grep -qE '^memory_group=[0-9]+$' <<<"$(view status "$DEV")"
 size_kb=$(( (re - rs + 1) / 1024 ))
 expect_eq "status: memmap_on_memory as MemTotal shows it (grew ${grown_kb} of ${size_kb} kB)" \
 	"$(( grown_kb < size_kb ? 1 : 0 ))" "$(key memmap_on_memory)"
