@@ -85,8 +85,9 @@ view_blocks() {
 	echo "online_movable=$mv online_kernel=$kn offline=$REPLY"
 }
 
-# resources_in_iomem -- the range of every resource line of the view lies
-# within a resource of /proc/iomem; and there is at least one such line.
+# resources_in_iomem -- the range of every resource line of the view's
+# resources text in $res lies within a resource of /proc/iomem; and there is
+# at least one such line.
 resources_in_iomem() {
 	local walk r s e is ie ir n=0 found
 	while read -r walk r _; do
@@ -98,7 +99,7 @@ resources_in_iomem() {
 		done </proc/iomem
 		[ -n "$found" ] || { echo "# not in /proc/iomem: $walk $r"; return 1; }
 		n=$((n + 1))
-	done <<<"$(view resources "$DEV")"
+	done <<<"$res"
 	[ "$n" -gt 0 ]
 }
 
@@ -141,12 +142,13 @@ grown_kb=$(( $(memtotal_kb) - mt0 ))
 expect_eq "ranges: raw and aligned range, reserved and added" \
 	"$(printf 'mapping0 raw=%#x-%#x aligned=%#x-%#x reserved=yes added=yes' "$s" "$e" "$rs" "$re")" \
 	"$(view ranges "$DEV")"
-view resources "$DEV" | sed 's/^/# /'
+res=$(view resources "$DEV")
+sed 's/^/# /' <<<"$res"
 check "resources: every resource shown is in /proc/iomem" resources_in_iomem
 check "resources: the outermost System RAM is $DEV's range, not busy" \
-	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" <<<"$(view resources "$DEV")"
+	grep -qE "^  system_ram $r \[flags 0x[0-9a-f]+ system_ram\]\$" <<<"$res"
 check "resources: the outermost busy one is that range, System RAM, driver-managed" \
-	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" <<<"$(view resources "$DEV")"
+	grep -qE "^  busy $r \[flags 0x[0-9a-f]+ busy system_ram driver_managed\]\$" <<<"$res"
 check "/proc/iomem: $r is $DEV with System RAM (kmem) beneath it" \
 	dev_over_ram "$r"
 view blocks "$DEV" | sed 's/^/# /'
