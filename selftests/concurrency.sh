@@ -31,10 +31,7 @@ REGION=$DAX_BASE/dax0.0/../dax_region
 STOP=/tmp/concurrency.stop
 
 ktap_print_header
-if [ ! -e "$REGION/create" ]; then
-	ktap_skip_all "dax region 0 is not dynamic: run in the hmem guest"
-	exit "$KSFT_SKIP"
-fi
+require hmem "a dynamic dax region (dax region 0's create)" test -e "$REGION/create"
 ktap_set_plan 7
 unload_kmem
 unbind_any dax0.0

@@ -18,10 +18,7 @@ HP=$DAX_BASE/$DEV/state
 
 ktap_print_header
 node=$(cat $DAX_BASE/$DEV/target_node 2>/dev/null)
-if [ "$(pmem_kind)" != nvdimm ] || [ "$node" != 1 ]; then
-	ktap_skip_all "needs the NVDIMM guest: $DEV on node 1, which has no other memory"
-	exit "$KSFT_SKIP"
-fi
+require nvdimm "$DEV on node 1, which has no other memory (seen: node '$node')" test "$node" = 1
 [ ! -d /sys/devices/system/node/node1 ] ||
 	fail_all "node 1 has no memory before the test (seen: node1 is online, $(blocks_summary): an earlier test left memory online)"
 ktap_set_plan 14

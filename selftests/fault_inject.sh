@@ -13,8 +13,12 @@ MAX=${1:-5000}
 FI=/sys/kernel/debug
 
 ktap_print_header
-if [ ! -e $DAX_BASE/dax0.0/../dax_region/create ] || [ ! -e $FI/failslab/reject-start ]; then
-	ktap_skip_all "needs the hmem guest, and a kernel with failslab, fail_page_alloc and their stack-trace filter"
+require hmem "a dynamic dax region (dax region 0's create)" test -e $DAX_BASE/dax0.0/../dax_region/create
+# The debug kernel's config has failslab, fail_page_alloc and their
+# stack-trace filter: missing there, they are a broken build, not a skip.
+if [ ! -e $FI/failslab/reject-start ] || [ ! -e $FI/fail_page_alloc/reject-start ]; then
+	debug_flavor && fail_all "the debug kernel has failslab, fail_page_alloc and their stack-trace filter (seen: $FI/failslab/reject-start or $FI/fail_page_alloc/reject-start missing)"
+	ktap_skip_all "needs a kernel with failslab, fail_page_alloc and their stack-trace filter (the debug flavor)"
 	exit "$KSFT_SKIP"
 fi
 unload_kmem

@@ -12,10 +12,7 @@ DEV=dax0.0
 ktap_print_header
 node=$(cat $DAX_BASE/$DEV/target_node 2>/dev/null)
 node=${node:--1}
-if [ "$node" -ge 0 ]; then
-	ktap_skip_all "$DEV has target node $node: run in a guest without NUMA"
-	exit "$KSFT_SKIP"
-fi
+require legacy-nonuma "$DEV without a NUMA node (target_node -1; seen $node)" test "$node" -lt 0
 ktap_set_plan 6
 unload_kmem
 load_kmem "$WHICH"

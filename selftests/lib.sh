@@ -49,16 +49,39 @@ get() {
 	{ IFS= read -r REPLY || [ -n "$REPLY" ]; } <"$1"
 }
 
+# read_lines FILE -- set the array FLINES to FILE's lines (a last line
+# without its newline included); an empty file has none. Fails, saying why
+# on stderr, if FILE is not named, cannot be opened, or a read fails before
+# its end. As root `[ -r FILE ]` tests only that FILE exists, and bash's
+# read builtin ends a loop on a read error (EIO, EISDIR, an errno a debugfs
+# or sysfs show returns) as it does at the end of the file: only its
+# message, kept here, tells them apart.
+read_lines() {
+	local line err=/tmp/kmem-read-err.$BASHPID
+	FLINES=()
+	if [ -z "$1" ]; then
+		echo "# read_lines: no file named" >&2
+		return 1
+	fi
+	if { while IFS= read -r line || [ -n "$line" ]; do FLINES+=("$line"); done; } \
+		2>"$err" <"$1" && [ ! -s "$err" ]; then
+		return 0
+	fi
+	read -r line <"$err"
+	echo "# cannot read $1: ${line##*: }" >&2
+	return 1
+}
+
 # slurp FILE -- set REPLY to FILE's whole text, without the last newline, as
-# "$(cat FILE)" would; fails if FILE cannot be read.
+# "$(cat FILE)" would; fails if FILE cannot be read to its end (read_lines).
 slurp() {
 	local line text= n=0
 	REPLY=
-	[ -r "$1" ] || return 1
-	while IFS= read -r line || [ -n "$line" ]; do
+	read_lines "$1" || return 1
+	for line in "${FLINES[@]}"; do
 		((n++)) && text+=$'\n'
 		text+=$line
-	done <"$1"
+	done
 	while [[ $text == *$'\n' ]]; do text=${text%$'\n'}; done
 	REPLY=$text
 }
@@ -87,9 +110,16 @@ driver_of() { bound_to "$1"; echo "$REPLY"; }
 
 # bound_to DEV -- set REPLY to the name of the driver DEV is bound to, or
 # nothing: the driver core links a bound device into its driver's directory.
+# Without a DEV, REPLY says so and it fails: no driver directory's "$d/"
+# may pass for a device, nor an unnamed device for an unbound one.
 bound_to() {
 	local d
 	REPLY=
+	if [ -z "$1" ]; then
+		REPLY="(no device named)"
+		echo "# bound_to: no device named" >&2
+		return 1
+	fi
 	for d in "$DAX_DRIVERS"/*; do
 		[ -e "$d/$1" ] && { REPLY=${d##*/}; return 0; }
 	done
@@ -107,15 +137,16 @@ is_c_kmem() {
 	[[ $REPLY != *O* ]]
 }
 
-# lacks PATTERN FILE -- FILE can be read and no line of it matches the
-# extended regular expression PATTERN. A negated grep would pass for a file
-# that is gone; this fails.
+# lacks PATTERN FILE -- FILE can be read to its end and no line of it
+# matches the extended regular expression PATTERN. A negated grep would pass
+# for a file that is gone or that fails to read; this fails.
 lacks() {
 	local line
-	[ -r "$2" ] || return 1
-	while IFS= read -r line; do
+	[ -n "$1" ] || { echo "# lacks: no pattern given" >&2; return 1; }
+	read_lines "$2" || return 1
+	for line in "${FLINES[@]}"; do
 		[[ $line =~ $1 ]] && return 1
-	done <"$2"
+	done
 	return 0
 }
 
@@ -126,14 +157,57 @@ rmmod_refused() {
 	! rmmod kmem 2>/dev/null && [ -d /sys/module/kmem ]
 }
 
-# pmem_kind -- the guest's emulated pmem (legacy, nvdimm or hmem), from the
-# kernel command line qemu/run wrote.
-pmem_kind() {
+# cmdline_arg NAME -- set REPLY to the value of NAME=VALUE on the kernel
+# command line qemu/run wrote; empty if it is not there.
+cmdline_arg() {
 	local a args
+	REPLY=
 	read -ra args </proc/cmdline
 	for a in "${args[@]}"; do
-		case $a in kmem_rs.pmem=*) echo "${a#*=}"; return ;; esac
+		case $a in "$1="*) REPLY=${a#*=}; return 0 ;; esac
 	done
+}
+
+# pmem_kind -- the guest's emulated pmem (legacy, nvdimm, hmem or cxl), from
+# the kernel command line qemu/run wrote.
+pmem_kind() { cmdline_arg kmem_rs.pmem; echo "$REPLY"; }
+
+# guest_kind -- the kind of guest qemu/run declared on the kernel command
+# line: the pmem kind, with "-nonuma" for a guest booted without NUMA nodes
+# (kmem_rs.numa=off), as selftests/sessions names them.
+guest_kind() {
+	local kind
+	cmdline_arg kmem_rs.pmem; kind=$REPLY
+	cmdline_arg kmem_rs.numa
+	[ "$REPLY" = off ] && kind+=-nonuma
+	echo "$kind"
+}
+
+# debug_flavor -- the guest runs the debug kernel (kmem_rs.flavor=debug),
+# whose config promises KASAN, lockdep, kmemleak and fault injection.
+debug_flavor() { cmdline_arg kmem_rs.flavor; [ "$REPLY" = debug ]; }
+
+# require KIND WHAT COMMAND... -- the test's precondition: COMMAND succeeds.
+# If it does not, a guest of kind KIND (guest_kind), which promises WHAT,
+# is broken: the whole test fails. In any other guest the environment truly
+# lacks WHAT: the whole test is skipped. Call after ktap_print_header; does
+# not return unless COMMAND succeeded.
+require() {
+	local kind=$1 what=$2
+	shift 2
+	"$@" && return 0
+	[ "$(guest_kind)" = "$kind" ] &&
+		fail_all "the $kind guest has $what (seen: not there: '$*' failed)"
+	ktap_skip_all "needs $what: run in the $kind guest (this one is '$(guest_kind)')"
+	exit "$KSFT_SKIP"
+}
+
+# bail DESCRIPTION -- fail one result and end the test at once, for a step
+# without which the rest cannot be judged: the harness also fails the test
+# for the results it planned and never got.
+bail() {
+	ktap_test_fail "$*"
+	exit 1
 }
 
 # ran_before TEST -- TEST ran earlier in this session (run_guest.sh lists the
@@ -207,9 +281,14 @@ aligned_range() {
 	[ "$e" -gt "$s" ] && printf '%x-%x\n' "$s" $((e - 1))
 }
 
-# dax_ranges DEV -- the device's ranges as "START END" (decimal) lines.
+# dax_ranges DEV -- the device's ranges as "START END" (decimal) lines;
+# fails, saying so, for a device that is not named or does not exist.
 dax_ranges() {
 	local m s
+	if [ -z "$1" ] || [ ! -d "$DAX_BASE/$1" ]; then
+		echo "# dax_ranges: no device '$1'" >&2
+		return 1
+	fi
 	if [ -e "$DAX_BASE/$1/mapping0" ]; then
 		for m in "$DAX_BASE/$1"/mapping[0-9]*; do
 			get "$m/start"; s=$((REPLY))
@@ -229,24 +308,30 @@ blocks_of() {
 }
 
 # block_indices RANGE -- set the array BLOCKS to the indices N of the memoryN
-# covering "start-end" (hex).
+# covering "start-end" (hex); fails, saying so, with no blocks for anything
+# else (an empty range from a failed lookup must not read as memory0).
 block_indices() {
 	local bs s e i
+	BLOCKS=()
+	if [[ ! $1 =~ ^[0-9a-f]+-[0-9a-f]+$ ]]; then
+		echo "# block_indices: not a range: '$1'" >&2
+		return 1
+	fi
 	block_size
 	bs=$REPLY s=$((0x${1%-*})) e=$((0x${1#*-}))
-	BLOCKS=()
 	for (( i = s / bs; i <= e / bs; i++ )); do BLOCKS+=("$i"); done
 }
 
 # distinct FILE RANGE -- set the array DISTINCT to the distinct first lines
 # of FILE in the blocks covering RANGE ("missing" for a block without FILE),
 # in the order of sort(1) in the C locale: bash's [[ < ]], an insertion sort
-# of a handful of values.
+# of a handful of values. A RANGE that is not one gives "no-range", which no
+# test expects.
 distinct() {
 	local i j v
 	local -A seen=()
 	DISTINCT=()
-	block_indices "$2"
+	block_indices "$2" || { DISTINCT=(no-range); return 1; }
 	for i in "${BLOCKS[@]}"; do
 		get "$MEM_BASE/memory$i/$1" 2>/dev/null || REPLY=missing
 		v=$REPLY
@@ -296,38 +381,52 @@ tier_of() {
 }
 
 # view FILE DEV -- DEV's lines of the view's FILE, without the leading name;
-# fails if FILE cannot be read. Read it with "$(view ...)", not <(view ...):
-# a process substitution ends when it ends, and bash's SIGCHLD for it can
-# land in a later write that offlines memory, which offline_pages() then
-# gives up with EINTR (selfcheck.sh's unbind left memory online so, once).
+# fails if FILE cannot be read to its end (read_lines) or DEV is not named.
+# Read it with "$(view ...)", not <(view ...): a process substitution ends
+# when it ends, and bash's SIGCHLD for it can land in a later write that
+# offlines memory, which offline_pages() then gives up with EINTR
+# (selfcheck.sh's unbind left memory online so, once).
 view() {
 	local line
-	[ -r "$VIEW/$1" ] || return 1
-	while IFS= read -r line; do
+	[ -n "$2" ] || { echo "# view: no device named" >&2; return 1; }
+	read_lines "$VIEW/$1" || return 1
+	for line in "${FLINES[@]}"; do
 		[ "${line%% *}" = "$2" ] && echo "${line#* }"
-	done <"$VIEW/$1"
+	done
 	return 0
 }
 
 # lists DEV -- whether a view file's text on standard input has a line of DEV.
 lists() {
 	local line
+	[ -n "$1" ] || { echo "# lists: no device named" >&2; return 2; }
 	while IFS= read -r line; do
 		[ "${line%% *}" = "$1" ] && return 0
 	done
 	return 1
 }
 
-# view_lists FILE DEV -- whether the view's FILE has a line of DEV.
-view_lists() { lists "$2" <"$VIEW/$1"; }
+# view_lists FILE DEV -- the view's FILE can be read to its end and has a
+# line of DEV: 0 if it has, 1 if it has not, 2 if it cannot be read or DEV
+# is not named.
+view_lists() {
+	local line
+	[ -n "$2" ] || { echo "# view_lists: no device named" >&2; return 2; }
+	read_lines "$VIEW/$1" || return 2
+	for line in "${FLINES[@]}"; do
+		[ "${line%% *}" = "$2" ] && return 0
+	done
+	return 1
+}
 
-# view_omits FILE... DEV -- every FILE of the view can be read and has no
-# line of DEV.
+# view_omits FILE... DEV -- at least one FILE is named, and every FILE of the
+# view can be read to its end and has no line of DEV.
 view_omits() {
 	local dev=${*: -1} f
+	(( $# >= 2 )) || { echo "# view_omits: no file named" >&2; return 1; }
 	for f in "${@:1:$#-1}"; do
-		[ -r "$VIEW/$f" ] || return 1
-		! view_lists "$f" "$dev" || return 1
+		view_lists "$f" "$dev"
+		[ $? = 1 ] || return 1
 	done
 }
 
@@ -340,7 +439,7 @@ unbind_any() {
 # to_kmem DEV -- move DEV from device_dax to kmem through sysfs; print "ok"
 # or, as new_id ignores a failing probe, the error of an explicit bind.
 to_kmem() {
-	bound_to "$1"
+	bound_to "$1" || { echo "to_kmem: no device named"; return 1; }
 	[ "$REPLY" = device_dax ] && write_to $DAX_DRIVERS/device_dax/unbind "$1"
 	write_to $DAX_DRIVERS/kmem/new_id "$1"
 	bound_to "$1"
@@ -387,9 +486,16 @@ write_errno() { write_to "$1" "$2"; echo "$REPLY"; }
 
 # write_to FILE VALUE -- write VALUE to FILE; set REPLY to "ok" or the error
 # text. Bash's message goes to a file of this (sub)shell, left in /tmp for
-# the next write: capturing it with $( ) would fork.
+# the next write: capturing it with $( ) would fork. An empty FILE or VALUE
+# writes nothing (printf would make no write(2) at all): REPLY says so, and
+# it fails.
 write_to() {
 	local err=/tmp/kmem-write-err.$BASHPID
+	if [ -z "$1" ] || [ -z "$2" ]; then
+		REPLY="write_to: nothing to write (file '$1', value '$2')"
+		echo "# $REPLY" >&2
+		return 1
+	fi
 	if { printf '%s' "$2" >"$1"; } 2>"$err"; then
 		REPLY=ok
 	else

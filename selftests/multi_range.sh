@@ -37,10 +37,7 @@ want_pairs() {
 }
 
 ktap_print_header
-if [ ! -e "$REGION/create" ]; then
-	ktap_skip_all "dax region 0 is not dynamic: run in the hmem guest"
-	exit "$KSFT_SKIP"
-fi
+require hmem "a dynamic dax region (dax region 0's create)" test -e "$REGION/create"
 ktap_set_plan 24
 unload_kmem
 slurp /proc/iomem; iomem_start=$REPLY
