@@ -51,28 +51,40 @@ depmod -b "$root" -C "$root/etc/depmod.d" "$kver"
 
 # `make install` and `make uninstall` as a user runs them, each into a copy
 # of the kernel's module tree, for selftests/install.sh: /staging/before (the
-# kernel's own), /staging/installed (scripts/install.sh install) and
-# /staging/uninstalled (install, then uninstall). Only for a module in its
-# build directory, whose modules.order modules_install reads (qemu/run --ko
-# may name a lone .ko).
+# kernel's own), /staging/installed (make install) and /staging/uninstalled
+# (make install, then make uninstall), each with the index its depmod wrote.
+# The Makefile's own recipes run, so that the guest judges them and not only
+# scripts/install.sh behind them; their `make module` finds the module built
+# (a module in its build directory, with the modules.order modules_install
+# reads), and a lock keeps two guests' builds of their initramfs from
+# running Kbuild in that directory at once. Only for a script that runs
+# install.sh (or none: the interactive shell may): three module trees cost
+# every other guest's boot the unpacking of their files.
 mo=$(dirname "$(readlink -f "$ko")")
-if [ -f "$mo/modules.order" ]; then
+stage=1
+for pair in "$@"; do
+	[ "${pair#*:}" = /run/kmem-script.sh ] || continue
+	grep -q 'install\.sh' "${pair%%:*}" || stage=
+done
+if [ -n "$stage" ]; then
+	[ -f "$mo/modules.order" ] ||
+		die "install.sh needs the module in its build directory (no $mo/modules.order)"
 	for s in before installed uninstalled; do
 		mkdir -p "$root/staging/$s/lib"
 		cp -a "$kdir/modinst/lib/modules" "$root/staging/$s/lib/"
 		rm -f "$root/staging/$s/lib/modules/$kver/build" "$root/staging/$s/lib/modules/$kver/source"
 	done
-	# stage ROOT ARGS... -- scripts/install.sh ARGS with INSTALL_MOD_PATH=ROOT;
-	# its output only if it fails.
+	# stage ROOT TARGET -- `make TARGET` with INSTALL_MOD_PATH=ROOT, against
+	# this kernel and module; its output only if it fails.
 	stage() {
-		local st=$1 out
-		shift
-		out=$(INSTALL_MOD_PATH=$st "$KMEM_ROOT/scripts/install.sh" "$@" 2>&1) ||
-			{ printf '%s\n' "$out" >&2; die "scripts/install.sh $1 into $st failed"; }
+		local out
+		out=$(flock "$mo/.install.lock" env -u MAKEFLAGS -u MFLAGS make --no-print-directory -C "$KMEM_ROOT" "$2" \
+			KDIR="$kdir" OUT="$mo" INSTALL_MOD_PATH="$1" 2>&1) ||
+			{ printf '%s\n' "$out" >&2; die "make $2 INSTALL_MOD_PATH=$1 failed"; }
 	}
-	stage "$root/staging/installed" install "$kdir" "$mo"
-	stage "$root/staging/uninstalled" install "$kdir" "$mo"
-	stage "$root/staging/uninstalled" uninstall "$kdir"
+	stage "$root/staging/installed" install
+	stage "$root/staging/uninstalled" install
+	stage "$root/staging/uninstalled" uninstall
 fi
 
 # The kernel's kselftest helpers and dax test, unmodified, and ours.
