@@ -20,6 +20,9 @@
 #                   for an editor, against the kernel in use
 #   make configs    build the module against kernels without MEMORY_HOTREMOVE,
 #                   NUMA and MODULE_UNLOAD (config parity with the C kmem)
+#   make EXTRAS=0   build the C-parity driver alone (no debugfs view, kept
+#                   memory or conflict report: src/parity.rs for src/extras/),
+#                   in build/FLAVOR-parity
 #   make CLIPPY=1   build with clippy
 #   make install    check the kernel's config, build, install kmem.ko into
 #                   /lib/modules/KVER/updates/ (before the C kmem) and depmod;
@@ -34,13 +37,18 @@
 FLAVOR ?= debug
 LLVM ?= -19
 export KMEM_LLVM := $(LLVM)
+# EXTRAS=0 builds the C-parity driver alone (same module name, kmem), in a
+# build directory of its own.
+EXTRAS ?= 1
+export KMEM_EXTRAS := $(EXTRAS)
+parity := $(if $(filter 0,$(EXTRAS)),-parity)
 
 ifdef KDIR
-OUT ?= $(CURDIR)/build/custom
+OUT ?= $(CURDIR)/build/custom$(parity)
 kernel:
 	@echo "[kmem-rs] using your kernel build KDIR=$(KDIR)"
 else
-OUT ?= $(CURDIR)/build/$(FLAVOR)
+OUT ?= $(CURDIR)/build/$(FLAVOR)$(parity)
 # Recursively expanded: only computed when a recipe needs it.
 KDIR = $(shell scripts/build-kernel.sh --print --flavor $(FLAVOR))
 kernel: setup

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host-side gates that `make check` runs before booting any guest, each one
 # result line as run-tests.sh prints them ("PASS|FAIL gates NAME: ..."):
-#  - clippy: the module builds with CLIPPY=1 and no warning (a separate
-#    output directory, so the module under test is untouched);
+#  - clippy: the module builds with CLIPPY=1 and no warning, with the
+#    extras and without (EXTRAS=0), each in a separate output directory, so
+#    the module under test is untouched;
 #  - rustfmt: `rustfmt --check` on the crate (src/kmem.rs and every module it
 #    lists) with the kernel's .rustfmt.toml;
 #  - checkpatch: scripts/checkpatch.pl reports no error on the C files;
@@ -39,17 +40,23 @@ result() {
 	fi
 }
 
-make --no-print-directory FLAVOR="$flavor" CLIPPY=1 OUT="$KMEM_ROOT/build/clippy-$flavor" module \
-	>"$tmp/clippy" 2>&1
-ok=$?
-grep -E '^(warning|error)' "$tmp/clippy" >"$tmp/clippy.w" && ok=1
-result clippy "$ok" "the module builds with CLIPPY=1 and no warning" "$tmp/clippy.w"
+# Both builds: with the extras (the default) and without (EXTRAS=0).
+for extras in 1 0; do
+	make --no-print-directory FLAVOR="$flavor" CLIPPY=1 EXTRAS=$extras \
+		OUT="$KMEM_ROOT/build/clippy-$flavor-extras$extras" module >"$tmp/clippy" 2>&1
+	ok=$?
+	grep -E '^(warning|error)' "$tmp/clippy" >"$tmp/clippy.w" && ok=1
+	result clippy "$ok" "the module builds with CLIPPY=1 EXTRAS=$extras and no warning" "$tmp/clippy.w"
+done
 
-rustfmt --edition 2021 --color never --config-path "$src/.rustfmt.toml" --check src/kmem.rs >"$tmp/fmt" 2>&1
+# src/parity.rs is the other path of one `mod` (src/kmem.rs): named too.
+rustfmt --edition 2021 --color never --config-path "$src/.rustfmt.toml" --check src/kmem.rs src/parity.rs \
+	>"$tmp/fmt" 2>&1
 result rustfmt $? "rustfmt --check on the crate (the kernel's .rustfmt.toml)" "$tmp/fmt"
 
 ok=0
-for f in src/kmem_shim.c src/kmem_shim.h src/bindings_helper.h selftests/claim/kmem_test_claim.c; do
+for f in src/kmem_shim.c src/kmem_shim.h src/extras/shim.c src/bindings_helper.h \
+	selftests/claim/kmem_test_claim.c; do
 	perl "$src/scripts/checkpatch.pl" --no-tree --terse -f "$f" >>"$tmp/cp" 2>&1
 	grep -q ': ERROR:' "$tmp/cp" && ok=1
 done

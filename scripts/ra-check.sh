@@ -27,7 +27,7 @@ start=$(date +%s)
 # It exits non-zero when it finds an error: judged below, from its report.
 rust-analyzer diagnostics "$dir" >"$dir/out" 2>&1 || true
 grep -q "diagnostic scan complete" "$dir/out" || { tail -n 20 "$dir/out" >&2; die "rust-analyzer did not finish"; }
-files=$(grep -o "processing $KMEM_ROOT/src/[a-z_]*\.rs" "$dir/out" | sort -u | wc -l)
+files=$(grep -o "processing $KMEM_ROOT/src/[a-z_/]*\.rs" "$dir/out" | sort -u | wc -l)
 # One line per error: "file F: Error RustcHardError("E0432") from LineCol {
 # line: L ...}" (weak warnings, rust-analyzer's style hints, are not counted).
 grep -o "file $KMEM_ROOT/src/[^:]*: Error [A-Za-z]*(\"[^\"]*\") from LineCol { line: [0-9]*" "$dir/out" |

@@ -49,7 +49,8 @@ def main() -> None:
         "root_module": root,
         "is_workspace_member": True,
         "deps": [{"crate": index[d], "name": d} for d in deps],
-        "cfg": kernel["cfg"],
+        # As Kbuild builds it by default (EXTRAS=1): src/extras/ included.
+        "cfg": kernel["cfg"] + ["kmem_extras"],
         "edition": kernel.get("edition", "2021"),
         "env": {**kernel.get("env", {}), "KMEM_GENERATED": generated},
         "source": {"include_dirs": [f"{src}/src", generated], "exclude_dirs": []},

@@ -9,7 +9,7 @@
 . "${0%/*}/lib.sh"
 KUNIT=/sys/kernel/debug/kunit
 # SUITE:CASES
-SUITES="kmem_rs_state:6 kmem_rs_range:4 kmem_rs_resource:5"
+SUITES="kmem_rs_state:5 kmem_rs_range:4 kmem_rs_resource:5 kmem_rs_takeover:1"
 
 plan=0
 for sc in $SUITES; do plan=$(( plan + 1 + ${sc#*:} )); done

@@ -1,134 +1,307 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The device-dax bus: `struct dev_dax` and `struct dax_device_driver`.
+//! Abstractions for the device-dax bus: its devices (`struct dev_dax`) and
+//! drivers (`struct dax_device_driver`).
 //!
 //! C headers: [`drivers/dax/bus.h`](srctree/drivers/dax/bus.h) and
 //! [`drivers/dax/dax-private.h`](srctree/drivers/dax/dax-private.h).
 //!
-//! The kernel crate has no dax bus abstraction, so this file is a small one in
-//! the shape of `kernel::platform::Adapter`: a [`Driver`] trait, a pinned
-//! [`Registration`] that owns the C driver structure, `extern "C"`
-//! probe/remove trampolines that find the Rust driver through
-//! `container_of`, and the trampolines of the `state` attribute that every
-//! driver of type `DAXDRV_KMEM_TYPE` has (the C shim builds the attribute
-//! group; the module root names the driver type for it).
+//! A bus adapter in the shape of `kernel::auxiliary`: a driver implements
+//! the stateless [`Driver`] trait, [`Adapter`] implements
+//! `kernel::driver::RegistrationOps` over `__dax_driver_register()` and
+//! `dax_driver_unregister()` (which, like `__auxiliary_driver_register()`,
+//! fill in the bus, name and owner of the `struct device_driver`), probe and
+//! unbind receive a typed [`Device<Core>`], and the driver's private data is
+//! stored and dropped by the generic `kernel::driver` infrastructure. A
+//! module with one dax driver and no state of its own can be declared with
+//! [`module_dax_driver!`]. Nothing here knows any particular driver: it
+//! could be `rust/kernel/dax.rs`, but for the headers, which are private to
+//! `drivers/dax/` (an out-of-tree build reads them with `-I`).
 //!
-//! Why not `kernel::driver::RegistrationOps`: the dax bus registers with
-//! `__dax_driver_register()`, which fills in the `struct device_driver`
-//! itself (bus, name, owner, and the bus's probe and remove, which then call
-//! the `struct dax_device_driver`'s); a `RegistrationOps` would have to
-//! reimplement that. The shape is kept: registration owned and pinned,
-//! unregistered on drop.
+//! The kernel crate has no sysfs attribute abstraction in 7.3: a driver's
+//! attributes for its bound devices are C glue ([`DevGroups`]), whose
+//! callbacks reach the device and its data through [`with_bound`].
 
-use core::ptr;
+use core::{
+    marker::PhantomData,
+    mem::offset_of,
+    pin::Pin, //
+};
 
 use kernel::{
     bindings as kb,
-    device::Device,
-    error::{from_result, to_result},
-    ffi::{c_char, c_int},
+    device,
+    driver,
+    error::{
+        from_result,
+        to_result, //
+    },
+    ffi::c_int,
     prelude::*,
     str::CStr,
-    types::{ForeignOwnable, Opaque},
+    types::Opaque,
     ThisModule, //
 };
 
 use crate::{
     bindings,
-    range::Range,
-    sysfs, //
+    range::Range, //
 };
+
+/// What a dax driver is for, which decides how the bus treats its devices
+/// (C: `enum dax_driver_type`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum DriverType {
+    /// Maps a device as a character device (`DAXDRV_DEVICE_TYPE`).
+    // kmem is the only driver built on this adapter here.
+    #[expect(dead_code)]
+    Device,
+    /// Adds a device's memory as System RAM (`DAXDRV_KMEM_TYPE`): the bus
+    /// then refuses to change its `memmap_on_memory` while it is bound.
+    Kmem,
+}
+
+impl DriverType {
+    /// Returns the C value.
+    fn to_raw(self) -> bindings::dax_driver_type {
+        match self {
+            Self::Device => bindings::dax_driver_type_DAXDRV_DEVICE_TYPE,
+            Self::Kmem => bindings::dax_driver_type_DAXDRV_KMEM_TYPE,
+        }
+    }
+}
+
+/// The attribute groups a driver's bound devices carry (the C driver's
+/// `dev_groups`): a static NULL-terminated array, built in C.
+///
+/// # Invariants
+///
+/// `0` is such an array, whose attributes' callbacks reach a device only as
+/// [`with_bound`] allows.
+pub(crate) struct DevGroups(*const *const kb::attribute_group);
+
+impl DevGroups {
+    /// Wraps the groups `groups`.
+    ///
+    /// # Safety
+    ///
+    /// `groups` is a static, NULL-terminated array of attribute groups whose
+    /// `show`/`store` callbacks reach the device they are called for, and its
+    /// driver data, only through [`with_bound`] for the driver they are
+    /// registered with.
+    pub(crate) unsafe fn from_raw(groups: *const *const kb::attribute_group) -> Self {
+        // INVARIANT: The caller's guarantee.
+        Self(groups)
+    }
+}
+
+/// An adapter for the registration of dax drivers.
+pub(crate) struct Adapter<T: Driver>(T);
+
+// SAFETY:
+// - `bindings::dax_device_driver` is a C type declared as `repr(C)`.
+// - `T::Data` is the type of the driver's device private data.
+// - `struct dax_device_driver` embeds a `struct device_driver` as `drv`,
+//   at `DEVICE_DRIVER_OFFSET`.
+unsafe impl<T: Driver + 'static> driver::DriverLayout for Adapter<T> {
+    type DriverType = bindings::dax_device_driver;
+    type DriverData<'bound> = T::Data<'bound>;
+    const DEVICE_DRIVER_OFFSET: usize = offset_of!(Self::DriverType, drv);
+}
+
+// SAFETY: `unregister` is only called for a driver that `register`
+// registered (the contract of `driver::Registration`), and
+// `dax_driver_unregister()` undoes `__dax_driver_register()`.
+unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
+    unsafe fn register(
+        ddrv: &Opaque<Self::DriverType>,
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> Result {
+        let groups = T::dev_groups().map_or(core::ptr::null(), |g| g.0);
+        // SAFETY: It's safe to set the fields of `struct dax_device_driver`
+        // on initialization; `groups` is null or static (`DevGroups`'s
+        // invariant).
+        unsafe {
+            (*ddrv.get()).probe = Some(Self::probe_callback);
+            (*ddrv.get()).remove = Some(Self::remove_callback);
+            (*ddrv.get()).type_ = T::TYPE.to_raw();
+            (*ddrv.get()).drv.dev_groups = groups.cast_mut();
+        }
+        // SAFETY: `ddrv` is a valid `DriverType`, pinned until `unregister`
+        // (the caller's guarantee); `name` and `module` are 'static.
+        // `__dax_driver_register()` fills in the bus, name and owner of the
+        // embedded `struct device_driver`.
+        to_result(unsafe {
+            bindings::__dax_driver_register(ddrv.get(), module.as_ptr(), name.as_char_ptr())
+        })
+    }
+
+    unsafe fn unregister(ddrv: &Opaque<Self::DriverType>) {
+        // SAFETY: `ddrv` was registered by `register` (the caller's
+        // guarantee). Unregistering unbinds every device first.
+        unsafe { bindings::dax_driver_unregister(ddrv.get()) }
+    }
+}
+
+impl<T: Driver + 'static> Adapter<T> {
+    /// The C `probe` callback (`dax_bus_probe()` calls it).
+    extern "C" fn probe_callback(dev_dax: *mut bindings::dev_dax) -> c_int {
+        // SAFETY: The dax bus calls probe with a valid `struct dev_dax` being
+        // bound to this driver, with its device lock held, for the duration
+        // of the call (drivers/base/dd.c `really_probe()`, drivers/dax/bus.c
+        // `dax_bus_probe()`).
+        //
+        // INVARIANT: `dev_dax` is valid for the duration of `probe_callback()`.
+        let dax = unsafe { &*dev_dax.cast::<Device<device::CoreInternal<'_>>>() };
+        from_result(|| {
+            let data = T::probe(dax);
+            dax.as_ref().set_drvdata(data)?;
+            Ok(0)
+        })
+    }
+
+    /// The C `remove` callback (`dax_bus_remove()` calls it).
+    extern "C" fn remove_callback(dev_dax: *mut bindings::dev_dax) {
+        // SAFETY: The dax bus calls remove with a valid `struct dev_dax`
+        // bound to this driver, with its device lock held.
+        //
+        // INVARIANT: `dev_dax` is valid for the duration of `remove_callback()`.
+        let dax = unsafe { &*dev_dax.cast::<Device<device::CoreInternal<'_>>>() };
+        // SAFETY: Remove is only called for a device whose probe succeeded,
+        // so `probe_callback` stored a `Pin<KBox<T::Data<'_>>>`; the generic
+        // `driver::Registration` drops it after this returns.
+        let data = unsafe { dax.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        T::unbind(dax, data);
+    }
+}
+
+/// Declares a kernel module that exposes a single dax driver and keeps no
+/// state of its own (one with module-wide state registers a
+/// `driver::Registration<dax::Adapter<T>>` in its module struct, as
+/// nova-core does for PCI).
+///
+/// ```ignore
+/// module_dax_driver! {
+///     type: MyDaxDriver,
+///     name: "my_dax",
+///     authors: ["Author name"],
+///     description: "Description",
+///     license: "GPL v2",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module_dax_driver {
+    ($($f:tt)*) => {
+        ::kernel::module_driver!(<T>, $crate::dax::Adapter<T>, { $($f)* });
+    };
+}
+
+/// The dax driver trait.
+///
+/// Drivers must implement this trait in order to get a dax driver
+/// registered. It is stateless: driver-wide state lives in statics.
+pub(crate) trait Driver {
+    /// The type of the driver's bus device private data.
+    type Data<'bound>: Send + 'bound;
+
+    /// What the driver is for.
+    const TYPE: DriverType;
+
+    /// The attribute groups the driver core adds to each bound device after
+    /// probe, and removes before unbind; none by default.
+    fn dev_groups() -> Option<DevGroups> {
+        None
+    }
+
+    /// Dax driver probe: binds `dev`, which the bus checked is not empty.
+    fn probe<'bound>(
+        dev: &'bound Device<device::Core<'_>>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound;
+
+    /// Dax driver unbind, which cannot fail. The private data is dropped
+    /// after this returns.
+    fn unbind<'bound>(dev: &'bound Device<device::Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        let _ = (dev, this);
+    }
+}
 
 /// A device-dax instance (`struct dev_dax`).
 ///
 /// # Invariants
 ///
-/// `self.0` is a valid `struct dev_dax` that the dax bus keeps alive for as
-/// long as a reference to this type exists: references are only made while
-/// the device is being probed, is bound to our driver, or is being removed
-/// from it. Its `target_node` is fixed when the device is created. Its
-/// `memmap_on_memory` and ranges are read in probe only, through [`Probe`]:
-/// the bus refuses a `memmap_on_memory` write only to kmem-type drivers, and
-/// `mapping_store()` checks only the region's driver.
+/// A [`Device`] instance represents a valid `struct dev_dax` created by the
+/// dax bus (drivers/dax/bus.c).
 #[repr(transparent)]
-pub(crate) struct DaxDevice(Opaque<bindings::dev_dax>);
+pub(crate) struct Device<Ctx: device::DeviceContext = device::Normal>(
+    Opaque<bindings::dev_dax>,
+    PhantomData<Ctx>,
+);
 
-impl DaxDevice {
-    /// Creates a reference from a raw `struct dev_dax` pointer.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a valid `struct dev_dax` that is being probed, is
-    /// bound to our driver, or is being removed from it, for all of `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::dev_dax) -> &'a Self {
-        // SAFETY: `Self` is a transparent wrapper of `Opaque<dev_dax>`; validity
-        // for `'a` is guaranteed by the caller.
-        unsafe { &*ptr.cast() }
-    }
-
+impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Returns the raw `struct dev_dax` pointer.
     fn as_raw(&self) -> *mut bindings::dev_dax {
         self.0.get()
     }
 
-    /// Returns the raw pointer of the embedded `struct device`.
-    fn raw_dev(&self) -> *mut kb::device {
-        // SAFETY: `self.0` is valid (type invariant); no reference is created.
-        unsafe { &raw mut (*self.as_raw()).dev }
-    }
-
-    /// Returns the embedded generic device.
-    pub(crate) fn as_dev(&self) -> &Device {
-        // SAFETY: The embedded device is valid and referenced for as long as
-        // `self` is (type invariant).
-        unsafe { Device::from_raw(self.raw_dev()) }
-    }
-
-    /// Returns the NUMA node the memory will be added to; negative if unknown.
+    /// Returns the NUMA node the device's memory belongs to; negative if
+    /// the platform gave it none.
     pub(crate) fn target_node(&self) -> i32 {
-        // SAFETY: `self.0` is valid (type invariant); a plain field read.
+        // SAFETY: `self.0` is valid (type invariant). `target_node` is set
+        // when the device is created (`__devm_create_dev_dax()`) and never
+        // written again.
         unsafe { (*self.as_raw()).target_node }
     }
 }
 
-/// A dax device being probed: the one time its ranges are read.
-pub(crate) struct Probe<'a>(&'a DaxDevice);
-
-impl core::ops::Deref for Probe<'_> {
-    type Target = DaxDevice;
-
-    fn deref(&self) -> &DaxDevice {
-        self.0
-    }
-}
-
-impl Probe<'_> {
-    /// Returns whether the device allows the memmap to live on its own memory.
-    pub(crate) fn memmap_on_memory(&self) -> bool {
-        // SAFETY: `self.0` is valid (type invariant); a plain field read. Its
-        // writer, `memmap_on_memory_store()`, takes the device lock, which
-        // the driver core holds across probe.
-        unsafe { (*self.0.as_raw()).memmap_on_memory }
+impl Device<device::Core<'_>> {
+    /// Returns whether the device's memory map is to live on the memory
+    /// itself (`memmap_on_memory`), for a device being probed by a driver of
+    /// type [`DriverType::Kmem`]; `None` for another driver, for which the
+    /// bus does not keep it stable.
+    pub(crate) fn memmap_on_memory(&self) -> Option<bool> {
+        let raw = self.as_raw();
+        // SAFETY: `self.0` is valid (type invariant), and `dev->driver` is
+        // the driver being probed, set by `really_probe()` before probe
+        // (drivers/base/dd.c), which holds the device lock: a plain read.
+        let drv = unsafe { (*raw).dev.driver };
+        // SAFETY: The dax bus's drivers are `struct dax_device_driver`s,
+        // which embed `drv` (drivers/dax/bus.h, `to_dax_drv()`).
+        let type_ =
+            unsafe { (*kernel::container_of!(drv, bindings::dax_device_driver, drv)).type_ };
+        if type_ != bindings::dax_driver_type_DAXDRV_KMEM_TYPE {
+            return None;
+        }
+        // SAFETY: `self.0` is valid (type invariant). Its only writer,
+        // `memmap_on_memory_store()` (drivers/dax/bus.c), writes under
+        // `dax_dev_rwsem` and refuses while `dev->driver` is a kmem-type
+        // driver. `dax_bus_probe()` takes `dax_dev_rwsem` before calling
+        // probe, after `dev->driver` was set: a store either completed
+        // before that (and is seen here) or sees this driver and refuses.
+        Some(unsafe { (*raw).memmap_on_memory })
     }
 
     /// Returns the device's physical ranges, unaligned, in index order.
     ///
-    /// The bus exports no lock for them (`dax_dev_rwsem` is private to
-    /// `drivers/dax/bus.c`); like the C kmem, the driver reads them once,
-    /// here, from the probe the bus runs after checking the device's size
-    /// under that lock, and keeps what it read.
+    /// Sound on a kernel with kernel/patches/0001 ("dax/bus: refuse a
+    /// mapping write while the device has a driver"). On 7.3.4 as released,
+    /// `mapping_store()` can reallocate the ranges of a device while it is
+    /// being probed (it checks only the region's driver): this read, like the
+    /// C kmem's, then races with it, and nothing a driver can do prevents it
+    /// (`dax_dev_rwsem` is private to drivers/dax/bus.c).
     pub(crate) fn ranges(&self) -> Result<KVec<Range>> {
-        let raw = self.0.as_raw();
-        // SAFETY: `raw` is valid (type invariant); plain field reads.
+        let raw = self.as_raw();
+        // SAFETY: `self.0` is valid (type invariant). The bus writes
+        // `nr_range` and `ranges` under `dax_dev_rwsem`; `dax_bus_probe()`
+        // took and released it before probe, after `dev->driver` was set,
+        // and with the patch above `mapping_store()` refuses from then on,
+        // as `size_store()` does: the fields are stable until unbind.
         let (nr, ranges) = unsafe { ((*raw).nr_range, (*raw).ranges) };
         let nr = usize::try_from(nr).map_err(|_| EINVAL)?;
         let mut out = KVec::with_capacity(nr, GFP_KERNEL)?;
         for i in 0..nr {
-            // SAFETY: `ranges` held `nr_range` elements when the bus checked
-            // the size, and `i < nr_range`. A `mapping_store()` on the device
-            // at this very moment could reallocate them under
-            // `dax_dev_rwsem`, which a driver cannot take: the C kmem has the
-            // same window, and both read the ranges only here.
+            // SAFETY: `ranges` holds `nr_range` elements (as above), and
+            // `i < nr_range`.
             let r = unsafe { (*ranges.add(i)).range };
             out.push(Range::new(r.start, r.end), GFP_KERNEL)?;
         }
@@ -136,206 +309,44 @@ impl Probe<'_> {
     }
 }
 
-/// A driver on the dax bus.
-pub(crate) trait Driver: Send + Sync + 'static {
-    /// What a bound device carries from probe to remove, in its drvdata.
-    type Data: ForeignOwnable + Send + Sync;
+// SAFETY: `Device` is a transparent wrapper of a type that doesn't depend on
+// `Device`'s generic argument.
+kernel::impl_device_context_deref!(unsafe { Device });
 
-    /// Binds `dev`; on error the device stays unbound.
-    fn probe(&self, dev: &Probe<'_>) -> Result<Self::Data>;
+impl<Ctx: device::DeviceContext> AsRef<device::Device<Ctx>> for Device<Ctx> {
+    fn as_ref(&self) -> &device::Device<Ctx> {
+        // SAFETY: By the type invariant of `Self`, `self.as_raw()` is a
+        // pointer to a valid `struct dev_dax`.
+        let dev = unsafe { &raw mut (*self.as_raw()).dev };
 
-    /// Unbinds `dev`, which cannot fail; `data` is what probe returned.
-    fn remove(&self, dev: &DaxDevice, data: Self::Data);
-
-    /// Returns what the bound device's `state` attribute shows.
-    fn show_state(data: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> &'static CStr;
-
-    /// Applies a write of `value` to the bound device's `state` attribute.
-    fn store_state(
-        &self,
-        data: <Self::Data as ForeignOwnable>::Borrowed<'_>,
-        dev: &DaxDevice,
-        value: &CStr,
-    ) -> Result;
-}
-
-/// A driver registered on the dax bus (`struct dax_device_driver`).
-///
-/// # Invariants
-///
-/// `drv` is registered with the dax bus from the end of [`Registration::new`]
-/// until [`Drop`], and `driver` is initialised for that whole time.
-#[pin_data(PinnedDrop)]
-pub(crate) struct Registration<T: Driver> {
-    /// The driver's shared state, reached from the C callbacks through
-    /// `container_of`. Initialised before `drv` is registered, and dropped
-    /// after it is unregistered.
-    #[pin]
-    driver: T,
-    /// The C driver structure the bus points at.
-    #[pin]
-    drv: Opaque<bindings::dax_device_driver>,
-}
-
-// SAFETY: The C driver structure is only written before registration and is
-// then owned by the driver core, which serialises its use; `T` is `Send`.
-unsafe impl<T: Driver> Send for Registration<T> {}
-
-// SAFETY: Shared references only reach `driver` (`T: Sync`) and the address of
-// `drv`, which the driver core synchronises.
-unsafe impl<T: Driver> Sync for Registration<T> {}
-
-impl<T: Driver> Registration<T> {
-    /// Initialises `driver` and registers it on the dax bus as `name`, of
-    /// type `type_`, with `dev_groups` on its bound devices.
-    ///
-    /// # Safety
-    ///
-    /// `dev_groups` is null or a static, NULL-terminated attribute group
-    /// list whose callbacks reach devices only through [`show_state::<T>`]
-    /// and [`store_state::<T>`], for this `T`.
-    pub(crate) unsafe fn new(
-        driver: impl PinInit<T, Error>,
-        name: &'static CStr,
-        module: &'static ThisModule,
-        type_: bindings::dax_driver_type,
-        dev_groups: *const *const kb::attribute_group,
-    ) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            driver <- driver,
-            drv <- Opaque::try_ffi_init(move |drv: *mut bindings::dax_device_driver| {
-                // SAFETY: `drv` is valid for writes and not yet shared.
-                unsafe {
-                    ptr::write_bytes(drv, 0, 1);
-                    (*drv).probe = Some(Self::probe_callback);
-                    (*drv).remove = Some(Self::remove_callback);
-                    (*drv).type_ = type_;
-                    (*drv).drv.dev_groups = dev_groups.cast_mut();
-                }
-                // SAFETY: `drv` is fully initialised and pinned (it lives in a
-                // pinned `Registration` until `drop` unregisters it); `name` and
-                // `module` are 'static. `driver` is already initialised, so a
-                // probe during registration finds it.
-                to_result(unsafe {
-                    bindings::__dax_driver_register(drv, module.as_ptr(), name.as_char_ptr())
-                })
-            }),
-        })
-    }
-
-    /// Returns the registration of the driver `dax` is bound to.
-    ///
-    /// # Safety
-    ///
-    /// `dax` must be probed by, bound to, or removed from a driver registered
-    /// by a `Registration<T>`.
-    unsafe fn from_bound(dax: &DaxDevice) -> &Self {
-        // SAFETY: The device's `driver` points at our `drv.drv` while it is
-        // probed, bound or removed (caller's guarantee).
-        unsafe {
-            let drv = (*dax.raw_dev()).driver;
-            let dax_drv = kernel::container_of!(drv, bindings::dax_device_driver, drv);
-            // `Opaque<T>` is `repr(transparent)` over `T`.
-            let reg = kernel::container_of!(dax_drv.cast::<Opaque<_>>(), Self, drv);
-            &*reg
-        }
-    }
-
-    /// The C `probe` callback.
-    ///
-    /// # Safety
-    ///
-    /// Called by the dax bus with a valid `dev_dax` being bound to our driver.
-    unsafe extern "C" fn probe_callback(dev_dax: *mut bindings::dev_dax) -> c_int {
-        // SAFETY: `dev_dax` is being probed by our driver (caller's guarantee).
-        let dax = unsafe { DaxDevice::from_raw(dev_dax) };
-        // SAFETY: As above.
-        let this = unsafe { Self::from_bound(dax) };
-        from_result(|| {
-            let data = this.driver.probe(&Probe(dax))?;
-            // SAFETY: The device is valid; its drvdata is ours while bound and
-            // is taken back in `remove_callback`.
-            unsafe { kb::dev_set_drvdata(dax.raw_dev(), data.into_foreign().cast()) };
-            Ok(0)
-        })
-    }
-
-    /// The C `remove` callback.
-    ///
-    /// # Safety
-    ///
-    /// Called by the dax bus with a valid `dev_dax` bound to our driver, whose
-    /// probe succeeded.
-    unsafe extern "C" fn remove_callback(dev_dax: *mut bindings::dev_dax) {
-        // SAFETY: `dev_dax` is being removed from our driver.
-        let dax = unsafe { DaxDevice::from_raw(dev_dax) };
-        // SAFETY: As above.
-        let this = unsafe { Self::from_bound(dax) };
-        // SAFETY: Probe succeeded, so drvdata holds what `into_foreign` made.
-        // The attribute group is gone, so no callback borrows it any more.
-        let data = unsafe {
-            let ptr = kb::dev_get_drvdata(dax.raw_dev());
-            kb::dev_set_drvdata(dax.raw_dev(), ptr::null_mut());
-            T::Data::from_foreign(ptr.cast())
-        };
-        this.driver.remove(dax, data);
+        // SAFETY: `dev` points to a valid `struct device`, which lives as
+        // long as its `struct dev_dax`.
+        unsafe { device::Device::from_raw(dev) }
     }
 }
 
-/// Shows `state` of the device `dev` (C: `state_show()`); for the shim's
-/// attribute, through the module root.
+/// Calls `f` with the bound dax device `dev` and the private data `T`'s
+/// probe gave it, from a `show` or `store` callback of an attribute of
+/// `T::dev_groups()`.
 ///
 /// # Safety
 ///
-/// `dev` is the `dev` of a `struct dev_dax` bound to the driver of a
-/// [`Registration<T>`] for the whole call (as in a callback of the driver's
-/// own attributes, which exist only while it is bound), and `buf` is the
-/// `PAGE_SIZE` buffer of a sysfs `show` callback.
-pub(crate) unsafe fn show_state<T: Driver>(dev: *mut kb::device, buf: *mut c_char) -> isize {
-    // SAFETY: While bound, drvdata holds what `into_foreign` returned for a
-    // `T::Data` (caller's guarantee), and `from_foreign` only runs after the
-    // attribute is gone.
-    let data = unsafe { T::Data::borrow(kb::dev_get_drvdata(dev).cast()) };
-    // SAFETY: `buf` is a sysfs buffer (caller's guarantee).
-    unsafe { sysfs::emit(buf, T::show_state(data)) }
-}
-
-/// Stores `state` of the device `dev` (C: `state_store()`); returns `len`
-/// or a negative errno.
-///
-/// # Safety
-///
-/// As for [`show_state`]; `buf` holds `len` bytes and a NUL after them, as
-/// kernfs passes every write.
-pub(crate) unsafe fn store_state<T: Driver>(
+/// `dev` is the `struct device` passed to such a callback.
+pub(crate) unsafe fn with_bound<T: Driver + 'static, R>(
     dev: *mut kb::device,
-    buf: *const c_char,
-    len: usize,
-) -> isize {
-    // SAFETY: `dev` is embedded in a bound `struct dev_dax` (caller's
-    // guarantee).
-    let dax = unsafe { DaxDevice::from_raw(kernel::container_of!(dev, bindings::dev_dax, dev)) };
-    // SAFETY: The device is bound to the driver of a `Registration<T>` for
-    // the whole call (caller's guarantee): the driver core clears its
-    // `driver` only after removing the driver's attributes, and kernfs
-    // waits for this callback before it removes one.
-    let this = unsafe { Registration::<T>::from_bound(dax) };
-    // SAFETY: As in `show_state`.
-    let data = unsafe { T::Data::borrow(kb::dev_get_drvdata(dev).cast()) };
-    // SAFETY: kernfs terminates the written bytes with a NUL; like
-    // `sysfs_streq()` in C, the value ends at the first NUL.
-    let value = unsafe { CStr::from_char_ptr(buf) };
-    match this.driver.store_state(data, dax, value) {
-        Ok(()) => len as isize,
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
-#[pinned_drop]
-impl<T: Driver> PinnedDrop for Registration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `drv` is registered (type invariant); unregistering removes
-        // every bound device, so no callback runs after this returns.
-        unsafe { bindings::dax_driver_unregister(self.drv.get()) };
-    }
+    f: impl for<'a> FnOnce(&'a Device<device::Bound>, Pin<&'a T::Data<'a>>) -> R,
+) -> R {
+    // SAFETY: Only devices bound to `T`, dax devices, carry `T`'s groups,
+    // so `dev` is embedded in a valid `struct dev_dax`.
+    let dax = unsafe { kernel::container_of!(dev, bindings::dev_dax, dev) };
+    // SAFETY: The driver core adds `T`'s groups after a successful probe
+    // and removes them before calling remove (`really_probe()`,
+    // `device_remove()` in drivers/base/dd.c), and kernfs waits for running
+    // callbacks before an attribute is removed: the device is bound to `T`
+    // for the whole call.
+    let dax = unsafe { &*dax.cast::<Device<device::BoundInternal>>() };
+    // SAFETY: Bound to `T`, so `probe_callback` stored a
+    // `Pin<KBox<T::Data<'_>>>`, dropped only after unbind (as above).
+    let data = unsafe { dax.as_ref().drvdata_borrow::<T::Data<'_>>() };
+    f(dax, data)
 }

@@ -1,22 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What kmem holds for one device: a reservation per range, with the memory
-//! added beneath it; the memory group; the node's memory type; the status
-//! the view shows.
+//! What kmem holds for one bound device: its ranges as probe read them, a
+//! reservation per range with the memory added beneath it, the memory group,
+//! the node's memory type, and the `state` it shows.
 //!
 //! C: `struct dax_kmem_data` and the resource helpers of
-//! `drivers/dax/kmem.c`. Safe code over the leaves; the device's mutex, held
-//! by the driver, serialises every change.
+//! `drivers/dax/kmem.c`. Safe code over the leaves. [`KmemDevice::memory`]'s
+//! mutex serialises every change (C: `data->lock`); the driver takes it, and
+//! never holds the device hotplug lock with it (adding and removing memory
+//! take that lock themselves).
+//!
+//! A device is shared (`Arc`): the driver owns it from probe to unbind, and
+//! the debugfs view, where it is built, may hold a reference a little
+//! longer. The driver empties [`KmemDevice::memory`] before it drops its
+//! reference, so whoever drops the last one frees nothing but allocations.
 
-use kernel::prelude::*;
+use kernel::{
+    new_mutex,
+    prelude::*,
+    str::CStr,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    }, //
+};
 
 use crate::{
-    ioresource::{ParentRegion, ResourceName},
-    memhp::{AddedMemory, BlockCounts, MemoryGroup, OnlineType},
-    range::Range,
+    ioresource::{
+        ParentRegion,
+        ResourceName, //
+    },
+    memhp::{
+        AddedMemory,
+        MemoryGroup,
+        OnlineType,
+        RemovalSet, //
+    },
+    range::{
+        Range,
+        RangeInfo, //
+    },
+    state::State,
     tiers::NodeMemoryType, //
 };
-use kernel::sync::Arc;
 
 /// One range of a device: its parent reservation and, once added, the
 /// memory beneath it (C: `data->res[i]` and the memory added under it).
@@ -54,7 +84,8 @@ impl Reservation {
         self.memory.is_some()
     }
 
-    /// Adds the memory beneath the reservation; a no-op if it is added.
+    /// Adds the memory beneath the reservation, named `name`; a no-op if it
+    /// is added.
     pub(crate) fn add(
         &mut self,
         group: &MemoryGroup,
@@ -81,15 +112,6 @@ impl Reservation {
         Ok(())
     }
 
-    /// Counts the online blocks of the added memory by zone; none if the
-    /// memory is not added.
-    pub(crate) fn count_blocks(&self) -> BlockCounts {
-        self.memory
-            .as_ref()
-            .map(AddedMemory::count_blocks)
-            .unwrap_or_default()
-    }
-
     /// Leaves the memory added and the reservation held forever, names
     /// included: for ranges stuck online.
     pub(crate) fn leak(mut self) {
@@ -100,25 +122,14 @@ impl Reservation {
         self.memory = None;
     }
 
-    /// Offlines and removes the memory of every reservation in `slots` at
-    /// once, then releases all of them and empties the slots.
-    ///
-    /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
-    /// every block is back in its previous state and the slots are untouched.
-    /// The outer error is a failure to allocate; the inner one is the
-    /// kernel's refusal.
-    pub(crate) fn offline_and_remove_all(slots: &mut [Option<Self>]) -> Result<Result> {
-        let mut memory = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
+    /// Gathers the added memory of every reservation in `slots`, for
+    /// [`RemovalSet::offline_and_remove`]; fails only to allocate.
+    pub(crate) fn removal_set(slots: &mut [Option<Self>]) -> Result<RemovalSet<'_>> {
+        let mut set = RemovalSet::with_capacity(slots.len())?;
         for r in slots.iter_mut().flatten() {
-            memory.push(&mut r.memory, GFP_KERNEL)?;
+            set.push(&mut r.memory)?;
         }
-        if let Err(e) = AddedMemory::offline_and_remove_all(&mut memory)? {
-            return Ok(Err(e));
-        }
-        drop(memory);
-        // No memory is left beneath any of them: release the reservations.
-        slots.iter_mut().for_each(|slot| *slot = None);
-        Ok(Ok(()))
+        Ok(set)
     }
 }
 
@@ -137,24 +148,7 @@ impl Drop for Reservation {
     }
 }
 
-/// What the debugfs view shows besides the objects of [`DeviceMemory`].
-#[derive(Default)]
-pub(crate) struct Status {
-    /// The target node.
-    pub(crate) node: i32,
-    /// The abstract distance of kmem's memory type for the node.
-    pub(crate) adistance: i32,
-    /// `memmap_on_memory` of the last add; `None` before the first.
-    pub(crate) memmap_on_memory: Option<bool>,
-    /// Microseconds the last add (reserve, add, online) took.
-    pub(crate) last_add_us: Option<i64>,
-    /// Microseconds the last remove (offline, remove, release) took.
-    pub(crate) last_remove_us: Option<i64>,
-    /// The last error: errno and what failed.
-    pub(crate) last_error: Option<(i32, &'static str)>,
-}
-
-/// What a bound device owns, in the order it is released, and its status.
+/// What a bound device owns, in the order it is released.
 #[derive(Default)]
 pub(crate) struct DeviceMemory {
     /// One slot per range of the device (C: `data->res[]`): empty when the
@@ -165,8 +159,6 @@ pub(crate) struct DeviceMemory {
     pub(crate) group: Option<MemoryGroup>,
     /// The node's memory type; `None` once cleared or leaked.
     pub(crate) node_type: Option<NodeMemoryType>,
-    /// What the debugfs view shows besides these objects.
-    pub(crate) status: Status,
 }
 
 impl DeviceMemory {
@@ -178,20 +170,6 @@ impl DeviceMemory {
     /// Returns the memory group id, if a group is registered.
     pub(crate) fn group_id(&self) -> Option<i32> {
         self.group.as_ref().map(MemoryGroup::id)
-    }
-
-    /// Records a failure of `what`, and passes it on.
-    pub(crate) fn failed(&mut self, what: &'static str, e: Error) -> Error {
-        self.status.last_error = Some((e.to_errno(), what));
-        e
-    }
-
-    /// Counts the online blocks of every added range by zone.
-    pub(crate) fn count_blocks(&self) -> BlockCounts {
-        self.slots
-            .iter()
-            .flatten()
-            .fold(BlockCounts::default(), |c, r| c.merge(r.count_blocks()))
     }
 
     /// Leaks everything: for memory left online when the driver cannot keep
@@ -207,5 +185,110 @@ impl DeviceMemory {
         if let Some(node_type) = self.node_type.take() {
             node_type.leak();
         }
+    }
+}
+
+/// A device bound to kmem (C: `struct dax_kmem_data`).
+#[pin_data]
+pub(crate) struct KmemDevice {
+    /// The device's name, for the parent regions (C: `data->res_name`).
+    name: Arc<ResourceName>,
+    /// "System RAM (kmem)", the name of the memory added beneath them (C:
+    /// `kmem_name`, one for the module there; one for each device here, so
+    /// that the module keeps no name of its own). Ranges that stay added
+    /// hold a reference, so it outlives the device if they do.
+    ram_name: Arc<ResourceName>,
+    /// The device's ranges, by index, as probe read them.
+    ranges: KVec<RangeInfo>,
+    /// The device's target node (C: `numa_node`).
+    node: i32,
+    /// The abstract distance of the node's memory type.
+    adistance: i32,
+    /// The device's `memmap_on_memory`, fixed while it is bound.
+    memmap_on_memory: bool,
+    /// The current state in its C encoding, written under `memory`'s mutex
+    /// and read without it, as `state_show()` reads `data->state`.
+    state: Atomic<i32>,
+    /// What the device holds, behind the mutex that serialises its state
+    /// changes (C: `data->lock`).
+    #[pin]
+    memory: Mutex<DeviceMemory>,
+}
+
+impl KmemDevice {
+    /// Creates a device named `name`, with `ranges`, on `node` at abstract
+    /// distance `adistance`, holding nothing yet.
+    pub(crate) fn new(
+        name: &CStr,
+        ranges: KVec<RangeInfo>,
+        node: i32,
+        adistance: i32,
+        memmap_on_memory: bool,
+    ) -> Result<Arc<Self>> {
+        let init = try_pin_init!(Self {
+            name: ResourceName::new(name)?,
+            ram_name: ResourceName::new(c"System RAM (kmem)")?,
+            ranges,
+            node,
+            adistance,
+            memmap_on_memory,
+            state: Atomic::new(State::Unplugged.to_raw()),
+            memory <- new_mutex!(DeviceMemory::default()),
+        });
+        Arc::pin_init(init, GFP_KERNEL)
+    }
+
+    /// Returns the device's name.
+    pub(crate) fn name(&self) -> &Arc<ResourceName> {
+        &self.name
+    }
+
+    /// Returns the name of the memory added beneath the parent regions.
+    pub(crate) fn ram_name(&self) -> &Arc<ResourceName> {
+        &self.ram_name
+    }
+
+    /// Returns the device's ranges, as probe read them.
+    pub(crate) fn ranges(&self) -> &[RangeInfo] {
+        &self.ranges
+    }
+
+    /// Returns the aligned ranges with their indices.
+    pub(crate) fn aligned(&self) -> impl Iterator<Item = (usize, Range)> + '_ {
+        self.ranges
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.aligned?)))
+    }
+
+    /// Returns the device's target node.
+    pub(crate) fn node(&self) -> i32 {
+        self.node
+    }
+
+    /// Returns the abstract distance of the node's memory type.
+    pub(crate) fn adistance(&self) -> i32 {
+        self.adistance
+    }
+
+    /// Returns the device's `memmap_on_memory`.
+    pub(crate) fn memmap_on_memory(&self) -> bool {
+        self.memmap_on_memory
+    }
+
+    /// Returns what the device holds, behind the mutex that serialises its
+    /// state changes.
+    pub(crate) fn memory(&self) -> &Mutex<DeviceMemory> {
+        &self.memory
+    }
+
+    /// Returns the current state.
+    pub(crate) fn state(&self) -> State {
+        State::from_raw(self.state.load(Relaxed)).unwrap_or(State::Unplugged)
+    }
+
+    /// Sets the state; called with `memory` held.
+    pub(crate) fn set_state(&self, state: State) {
+        self.state.store(state.to_raw(), Relaxed);
     }
 }

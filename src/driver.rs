@@ -1,434 +1,290 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The kmem driver: probe, remove and `state` changes of a dax device.
+//! The kmem driver: probe, unbind and the `state` attribute of a dax device.
 //!
-//! C: `dev_dax_kmem_probe()`, `dev_dax_kmem_remove()` and the hotplug helpers
-//! of `drivers/dax/kmem.c`, whose messages are kept word for word.
+//! C: `drivers/dax/kmem.c`, whose messages are kept word for word; each
+//! function names the C it does. Read side by side with it: the probe
+//! checks the node and the ranges, sets the node's memory type, registers
+//! the memory group, reserves each range and adds its memory; unbind
+//! removes what it can without offlining, and leaks what stays online;
+//! `state` unplugs all or nothing, and plugs again only from unplugged.
 //!
-//! Beyond C: memory that an unbind leaves online is not leaked "until reboot"
-//! while the module stays loaded. The driver keeps owning it (reservations,
-//! names, memory group, node type), holds a reference on the module so that
-//! it cannot be unloaded meanwhile, and hands it to the next bind of the same
-//! device, whose `state` then shows where the blocks are and whose unplug
-//! removes them.
+//! What kmem does beyond C is reached through [`crate::extras`] alone: the
+//! debugfs view's status ([`Watch`]), memory an unbind leaves online kept
+//! for the next bind ([`extras::keep`], [`extras::take_over`]) instead of
+//! leaked, and what stands in the way of a range that cannot be reserved.
 //!
-//! Lock order: a device's `memory` mutex, then the driver's `stranded`
-//! mutex; and the memory-hotplug locks the core takes inside add/remove. The
-//! view's list is never held with either (view.rs). The device hotplug lock
-//! is never held here.
+//! Where C keeps one "System RAM (kmem)" name for the module, each device
+//! has its own ([`KmemDevice::ram_name`]): the module keeps no name.
+//!
+//! Lock order: a device's `memory` mutex, then the extras' (the view
+//! status's, the kept memory's); [`MEMORY_TYPES`] alone; and the
+//! memory-hotplug locks the core takes inside add and remove. The device
+//! hotplug lock is never held here.
+
+use core::pin::Pin;
 
 use kernel::{
-    device::Device,
-    new_mutex,
+    device::{
+        Bound,
+        Core,
+        Device, //
+    },
     prelude::*,
     str::CStr,
-    sync::{
-        atomic::{Atomic, Relaxed},
-        Arc, Mutex,
-    },
-    time::{Instant, Monotonic},
-    ThisModule, //
+    sync::Arc, //
 };
 
 use crate::{
-    dax::{self, DaxDevice, Probe},
-    device::{DeviceMemory, Reservation},
-    ioresource::{Conflicts, ResourceName},
-    memhp::{self, MemoryGroup, OnlineType},
-    module_ref::ModuleRef,
-    range::{Range, RangeInfo},
-    state::{self, State, Transition},
-    tiers::{self, MemoryTypes, NodeMemoryType},
-    units::format_size,
-    view::{Listed, View, ViewData}, //
+    bindings,
+    dax::{
+        self,
+        DevGroups,
+        DriverType, //
+    },
+    device::{
+        DeviceMemory,
+        KmemDevice,
+        Reservation, //
+    },
+    extras::{
+        self,
+        Timer,
+        Watch, //
+    },
+    ioresource::ResourceName,
+    memhp::{
+        self,
+        MemoryGroup,
+        OnlineType, //
+    },
+    range::{
+        Range,
+        RangeInfo, //
+    },
+    state::{
+        self,
+        State,
+        Transition, //
+    },
+    tiers::{
+        self,
+        NodeMemoryType,
+        TypeList, //
+    },
+    units::format_size, //
 };
 
-/// The driver's state shared by all devices.
-#[pin_data]
-pub(crate) struct KmemDriver {
-    /// "System RAM (kmem)", the name of every hot-added resource. Ranges that
-    /// stay added hold a reference, so it outlives the module if they do
-    /// (C: `kmem_name` and `any_hotremove_failed`).
-    ram_name: Arc<ResourceName>,
-    /// The memory types kmem allocated.
-    #[pin]
-    memory_types: MemoryTypes,
-    /// The debugfs view `kmem/`, listing every device from its probe to the
-    /// end of its unbind.
-    view: View,
-    /// The module, referenced while memory is kept in `stranded`.
-    module: &'static ThisModule,
-    /// Memory that unbinds left online, kept for the devices' next bind.
-    /// Each entry holds a reference on the module, so this is empty when the
-    /// driver is dropped.
-    #[pin]
-    stranded: Mutex<KVec<Stranded>>,
+kernel::sync::global_lock! {
+    // SAFETY: `init()` initialises it in module init, before the driver is
+    // registered, and nothing uses it before.
+    unsafe(uninit) static MEMORY_TYPES: Mutex<TypeList> = TypeList::new();
 }
 
-impl KmemDriver {
-    /// Creates the driver's shared state.
-    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            ram_name: ResourceName::new(c"System RAM (kmem)")?,
-            memory_types <- MemoryTypes::new(),
-            view: View::new()?,
-            module,
-            stranded <- new_mutex!(KVec::new()),
-        })
-    }
+/// The driver's statics: the memory types' list (C: `kmem_memory_types`
+/// and its lock) and the extras'. Dropping it releases what they hold (C:
+/// `kmem_put_memory_types()` in `dax_kmem_exit()`).
+pub(crate) struct Statics(());
 
-    /// Takes the memory an earlier unbind of the device `name` left online,
-    /// if its ranges are still the block-aligned parts of `ranges`.
-    fn take_stranded(&self, name: &CStr, ranges: &[RangeInfo]) -> Option<DeviceMemory> {
-        let mut stranded = self.stranded.lock();
-        let i = stranded.iter().position(|s| s.is_of(name, ranges))?;
-        let Stranded { memory, .. } = stranded.remove(i).ok()?;
-        // The reference on the module is dropped here, in a probe, which the
-        // module's unload waits for.
-        Some(memory)
-    }
-
-    /// Takes `memory`, which an unbind of the device named `name` left
-    /// online, and keeps it for the device's next bind; leaves it where it
-    /// is, and fails, if the module is being unloaded or memory is short.
-    fn keep_stranded(&self, name: &Arc<ResourceName>, memory: &mut DeviceMemory) -> Result {
-        let module = ModuleRef::try_get(self.module).ok_or(ENODEV)?;
-        let mut stranded = self.stranded.lock();
-        stranded.reserve(1, GFP_KERNEL)?;
-        stranded
-            .push_within_capacity(Stranded {
-                name: name.clone(),
-                memory: core::mem::take(memory),
-                _module: module,
-            })
-            .map_err(|e| {
-                // Not reached after the reservation above; gives it back.
-                *memory = e.0.memory;
-                ENOMEM
-            })
-    }
-}
-
-/// Memory an unbind left online, kept by the driver.
-struct Stranded {
-    /// The device's name.
-    name: Arc<ResourceName>,
-    /// The reservations, added memory, memory group and node type.
-    memory: DeviceMemory,
-    /// Keeps the module, and with it this memory's owner, loaded.
-    _module: ModuleRef,
-}
-
-impl Stranded {
-    /// Returns whether this is memory of the device `name` whose ranges are
-    /// `ranges`: same name, and each kept range still the block-aligned part
-    /// of the range of the same index.
-    fn is_of(&self, name: &CStr, ranges: &[RangeInfo]) -> bool {
-        self.name.is(name)
-            && self.memory.slots.len() == ranges.len()
-            && self
-                .memory
-                .slots
-                .iter()
-                .zip(ranges)
-                .all(|(slot, r)| slot.as_ref().is_none_or(|s| r.aligned == Some(s.range())))
-    }
-}
-
-/// A device bound to kmem (C: `struct dax_kmem_data`).
-pub(crate) struct KmemDevice {
-    /// The device's entry in the debugfs view, taken out when the device is
-    /// dropped: its ranges, and its memory, behind the mutex that serialises
-    /// state changes (C: `data->lock`). A reader may still hold the entry,
-    /// and with it the memory, which `remove` (or, after a failed probe,
-    /// `Drop`) therefore releases first.
-    listed: Listed,
-    /// The current state in its C encoding, written under the memory's
-    /// mutex and read without it, as `state_show()` reads `data->state`.
-    state: Atomic<i32>,
-    /// The device's `memmap_on_memory`, fixed while it is bound.
-    memmap_on_memory: bool,
-    /// Set by `remove` once the memory holds nothing but allocations: no
-    /// reservation, added memory, group or node type.
-    released: bool,
-}
-
-impl Drop for KmemDevice {
-    fn drop(&mut self) {
-        if self.released {
-            // What is left is only allocations, which a reader may free.
-            return;
+impl Statics {
+    /// Initialises the statics.
+    ///
+    /// # Safety
+    ///
+    /// Called once, from module init, before the driver is registered; the
+    /// result is dropped only once the driver is unregistered, or was never
+    /// registered.
+    pub(crate) unsafe fn init() -> Self {
+        // SAFETY: Called once, before any use, on statics (caller's
+        // guarantee).
+        unsafe {
+            MEMORY_TYPES.init();
+            MEMORY_TYPES.lock().init();
+            extras::init();
         }
-        // What the memory still holds (reservations, added memory, group,
-        // node type: after a failed probe) is released here, in the probe
-        // that drops the device, and after the mutex, not by a view reader
-        // that happens to hold the last reference.
-        let memory = core::mem::take(&mut *self.memory().lock());
-        drop(memory);
+        Self(())
     }
+}
+
+impl Drop for Statics {
+    fn drop(&mut self) {
+        // No device is bound (`Statics::init`'s guarantee).
+        MEMORY_TYPES.lock().put_all();
+        extras::exit();
+    }
+}
+
+/// The kmem driver on the dax bus.
+pub(crate) struct KmemDriver;
+
+/// What a bound device carries from probe to unbind (C: the drvdata,
+/// `struct dax_kmem_data`).
+pub(crate) struct KmemData {
+    /// The device, owned by the driver; the view may hold a reference too.
+    device: Arc<KmemDevice>,
+    /// The device in the extras.
+    watch: Watch,
 }
 
 impl dax::Driver for KmemDriver {
-    type Data = KBox<KmemDevice>;
+    type Data<'bound> = KmemData;
 
-    fn probe(&self, dax: &Probe<'_>) -> Result<Self::Data> {
-        let dev = dax.as_dev();
-        // Good NUMA information keeps slow memory out of a node with faster
-        // memory.
-        let node = dax.target_node();
-        if node < 0 {
-            dev_warn!(dev, "rejecting DAX region with invalid node: {node}\n");
-            return Err(EINVAL);
-        }
-        let online = memhp::default_online_type();
-        let adistance = tiers::adistance(node);
-        let mtype = self.memory_types.find_alloc(adistance)?;
+    const TYPE: DriverType = DriverType::Kmem;
 
-        let block = memhp::block_size();
-        let (mut total_len, mut orig_len) = (0u64, 0u64);
-        let raw = dax.ranges()?;
-        let mut ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
-        for (i, range) in raw.into_iter().enumerate() {
-            orig_len += range.len();
-            let aligned = range.align_to_blocks(block);
-            ranges.push(
-                RangeInfo {
-                    raw: range,
-                    aligned,
-                },
-                GFP_KERNEL,
-            )?;
-            match aligned {
-                Some(aligned) => total_len += aligned.len(),
-                None => dev_info!(
-                    dev,
-                    "mapping{i}: {:#x}-{:#x} too small after alignment\n",
-                    range.start(),
-                    range.end()
-                ),
-            }
-        }
-        if total_len == 0 {
-            dev_warn!(
+    fn dev_groups() -> Option<DevGroups> {
+        // SAFETY: The shim's groups (C: `dev_dax_kmem_groups`) hold the
+        // `state` attribute only, whose callbacks are `kmem_rs_state_show`
+        // and `kmem_rs_state_store` (src/kmem.rs), which reach the device
+        // through `dax::with_bound::<KmemDriver>`.
+        Some(unsafe { DevGroups::from_raw(bindings::kmem_shim_dev_groups()) })
+    }
+
+    fn probe<'bound>(
+        dax: &'bound dax::Device<Core<'_>>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        probe(dax)
+    }
+
+    fn unbind<'bound>(dax: &'bound dax::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        let device = &this.device;
+        let mut mem = device.memory().lock();
+        release(dax.as_ref(), device.name(), &mut mem);
+    }
+}
+
+/// Binds `dax` (C: `dev_dax_kmem_probe()`).
+fn probe(dax: &dax::Device<Core<'_>>) -> Result<KmemData> {
+    let dev = dax.as_ref();
+    let node = valid_node(dev, dax.target_node())?;
+    let adistance = tiers::adistance(node);
+    let mtype = MEMORY_TYPES.lock().find_alloc(adistance)?;
+    let (ranges, total_len) = aligned_ranges(dev, dax.ranges()?)?;
+    let memmap_on_memory = dax.memmap_on_memory().ok_or(EINVAL)?;
+    let device = KmemDevice::new(dev.name(), ranges, node, adistance, memmap_on_memory)?;
+    let watch = Watch::new(&device)?;
+
+    let mut mem = device.memory().lock();
+    if let Some((kept, state)) = extras::take_over(dev, device.ranges()) {
+        *mem = kept;
+        device.set_state(state);
+    } else if let Err(e) = set_up(dev, &device, &mut mem, &watch, total_len, mtype) {
+        // What was set up is released here, in the probe, not by whoever
+        // drops the last reference to the device.
+        *mem = DeviceMemory::default();
+        return Err(e);
+    }
+    drop(mem);
+    Ok(KmemData { device, watch })
+}
+
+/// Returns `node`, or fails if the device has none (C: the check at the
+/// start of `dev_dax_kmem_probe()`).
+///
+/// Good NUMA information keeps slow memory out of a node with faster memory.
+fn valid_node(dev: &Device, node: i32) -> Result<i32> {
+    if node < 0 {
+        dev_warn!(dev, "rejecting DAX region with invalid node: {node}\n");
+        return Err(EINVAL);
+    }
+    Ok(node)
+}
+
+/// Returns each of `raw` with its memory-block-aligned part, and the total
+/// length of those; fails if no whole block fits anywhere (C: the range
+/// loop of `dev_dax_kmem_probe()`, with `dax_kmem_range()`).
+fn aligned_ranges(dev: &Device, raw: KVec<Range>) -> Result<(KVec<RangeInfo>, u64)> {
+    let block = memhp::block_size();
+    let (mut total_len, mut orig_len) = (0u64, 0u64);
+    let mut ranges = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
+    for (i, range) in raw.into_iter().enumerate() {
+        orig_len += range.len();
+        let aligned = range.align_to_blocks(block);
+        match aligned {
+            Some(aligned) => total_len += aligned.len(),
+            None => dev_info!(
                 dev,
-                "rejecting DAX region without any memory after alignment\n"
-            );
-            return Err(EINVAL);
-        } else if total_len != orig_len {
-            let mut size = [0u8; 16];
-            let size = format_size(orig_len - total_len, &mut size);
-            dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
+                "mapping{i}: {:#x}-{:#x} too small after alignment\n",
+                range.start(),
+                range.end()
+            ),
         }
-
-        let name = ResourceName::new(dev.name())?;
-        let view = try_pin_init!(ViewData {
-            name,
-            ranges,
-            memory <- new_mutex!(DeviceMemory::default()),
-        });
-        let data = KBox::new(
-            KmemDevice {
-                listed: self.view.add(view)?,
-                state: Atomic::new(State::Unplugged.to_raw()),
-                memmap_on_memory: dax.memmap_on_memory(),
-                released: false,
+        ranges.push(
+            RangeInfo {
+                raw: range,
+                aligned,
             },
             GFP_KERNEL,
         )?;
-
-        let mut mem = data.memory().lock();
-        if let Some(kept) = self.take_stranded(dev.name(), data.ranges()) {
-            *mem = kept;
-            let zones = mem.count_blocks();
-            let state = state::adopted(zones.kernel > 0, zones.movable > 0);
-            data.set_state(state);
-            dev_info!(
-                dev,
-                "took over the memory an earlier unbind left online: {}\n",
-                state.name()
-            );
-        } else {
-            mem.status.node = node;
-            mem.status.adistance = adistance;
-            mem.node_type = Some(NodeMemoryType::init(node, mtype));
-            mem.slots = KVec::with_capacity(data.ranges().len(), GFP_KERNEL)?;
-            for _ in 0..data.ranges().len() {
-                mem.slots.push(None, GFP_KERNEL)?;
-            }
-            mem.group = Some(MemoryGroup::register_static(node, total_len)?);
-            // On error, dropping `data` releases the reservations, the group
-            // and the node's memory type, in that order.
-            data.plug(dax, &mut mem, online, &self.ram_name)?;
-        }
-        drop(mem);
-        Ok(data)
     }
-
-    fn remove(&self, dax: &DaxDevice, mut data: Self::Data) {
-        let mut mem = data.memory().lock();
-        self.release(dax.as_dev(), data.name(), &mut mem);
-        drop(mem);
-        // Saves `Drop` taking the mutex again.
-        data.released = true;
+    if total_len == 0 {
+        dev_warn!(
+            dev,
+            "rejecting DAX region without any memory after alignment\n"
+        );
+        return Err(EINVAL);
+    } else if total_len != orig_len {
+        let mut size = [0u8; 16];
+        let size = format_size(orig_len - total_len, &mut size);
+        dev_warn!(dev, "DAX region truncated by {size} due to alignment\n");
     }
-
-    fn show_state(data: &KmemDevice) -> &'static CStr {
-        data.state().name()
-    }
-
-    fn store_state(&self, data: &KmemDevice, dax: &DaxDevice, value: &CStr) -> Result {
-        data.store_state(dax, value, &self.ram_name)
-    }
+    Ok((ranges, total_len))
 }
 
-impl KmemDriver {
-    /// Removes what `remove` finds of a device's memory and releases the
-    /// group and the node's memory type, or keeps or leaks them with what is
-    /// stuck online: afterwards `mem` holds nothing but allocations.
-    fn release(&self, dev: &Device, name: &Arc<ResourceName>, mem: &mut DeviceMemory) {
-        if !memhp::HOTREMOVE {
-            // C: without hot-remove, leak on purpose and silently: the
-            // regions stay reserved and the memory added until reboot.
-            mem.leak();
-            return;
-        }
-        // The state only tracks writes to `state`, so it may be stale: try
-        // remove_memory() on every range, which reports the truth and never
-        // offlines (offlining here could deadlock an unbind).
-        let mut stuck = false;
-        for (i, slot) in mem.slots.iter_mut().enumerate() {
-            let Some(reservation) = slot.take() else {
-                continue;
-            };
-            if let Err(reservation) = reservation.remove() {
-                let r = reservation.range();
-                dev_warn!(
-                    dev,
-                    "mapping{i}: {:#x}-{:#x} stuck online until reboot\n",
-                    r.start(),
-                    r.end()
-                );
-                stuck = true;
-                *slot = Some(reservation);
-            }
-        }
-        if stuck {
-            dev_err!(dev, "Hotplug regions stuck online until reboot\n");
-            match self.keep_stranded(name, mem) {
-                Ok(()) => dev_warn!(
-                    dev,
-                    "kmem keeps the memory left online: bind {} to kmem again, then write unplugged to its state, to remove it; kmem cannot be unloaded until then\n",
-                    dev.name()
-                ),
-                Err(_) => mem.leak(),
-            }
-            return;
-        }
-        mem.group = None;
-        // Memory blocks are gone: the node's type may be dropped.
-        if let Some(node_type) = mem.node_type.take() {
-            node_type.clear();
-        }
+/// Sets the node's memory type, registers the memory group and plugs every
+/// range with the system's default online type (C: the second half of
+/// `dev_dax_kmem_probe()`). On error `mem` still holds what was set up: the
+/// caller releases it.
+fn set_up(
+    dev: &Device,
+    device: &KmemDevice,
+    mem: &mut DeviceMemory,
+    watch: &Watch,
+    total_len: u64,
+    mtype: Option<tiers::MemoryType>,
+) -> Result {
+    let node = device.node();
+    mem.node_type = Some(NodeMemoryType::init(node, mtype));
+    mem.slots = KVec::with_capacity(device.ranges().len(), GFP_KERNEL)?;
+    for _ in device.ranges() {
+        mem.slots.push(None, GFP_KERNEL)?;
     }
+    mem.group = Some(MemoryGroup::register_static(node, total_len)?);
+    plug(dev, device, mem, watch, memhp::default_online_type())
 }
 
-impl KmemDevice {
-    /// Returns the device's memory and the mutex that serialises its state
-    /// changes.
-    fn memory(&self) -> &Mutex<DeviceMemory> {
-        &self.listed.data().memory
+/// Reserves and adds every range with `online`, then records the state; on
+/// failure releases every reservation (C: `dax_kmem_init_resources()`,
+/// `dax_kmem_do_hotplug()` and, on failure, `dax_kmem_cleanup_resources()`).
+fn plug(
+    dev: &Device,
+    device: &KmemDevice,
+    mem: &mut DeviceMemory,
+    watch: &Watch,
+    online: OnlineType,
+) -> Result {
+    let timer = Timer::start();
+    let DeviceMemory { slots, group, .. } = mem;
+    let group = group.as_ref().ok_or(EINVAL)?;
+    reserve(dev, device.ranges(), slots, device.name()).map_err(|e| watch.failed("reserve", e))?;
+    let memmap_on_memory = device.memmap_on_memory();
+    if let Err(e) = add(
+        dev,
+        slots,
+        group,
+        device.ram_name(),
+        memmap_on_memory,
+        online,
+    ) {
+        slots.iter_mut().for_each(|slot| *slot = None);
+        return Err(watch.failed("add", e));
     }
-
-    /// Returns the device's name, for the parent regions (C:
-    /// `data->res_name`).
-    fn name(&self) -> &Arc<ResourceName> {
-        &self.listed.data().name
-    }
-
-    /// Returns the device's ranges, as probe read them.
-    fn ranges(&self) -> &[RangeInfo] {
-        &self.listed.data().ranges
-    }
-
-    /// Returns the current state.
-    pub(crate) fn state(&self) -> State {
-        State::from_raw(self.state.load(Relaxed)).unwrap_or(State::Unplugged)
-    }
-
-    /// Sets the state; called with `memory` held.
-    fn set_state(&self, state: State) {
-        self.state.store(state.to_raw(), Relaxed);
-    }
-
-    /// Applies a write to `state` (C: `state_store()`).
-    fn store_state(&self, dax: &DaxDevice, value: &CStr, ram_name: &Arc<ResourceName>) -> Result {
-        let requested = state::parse(value)?;
-        let mut mem = self.memory().lock();
-        match state::transition(self.state(), requested) {
-            Transition::Keep => Ok(()),
-            Transition::Busy => Err(EBUSY),
-            // C: without hot-remove, unplug is refused silently.
-            Transition::Unplug if !memhp::HOTREMOVE => Err(EBUSY),
-            Transition::Unplug => {
-                let start = Instant::<Monotonic>::now();
-                let removed = Reservation::offline_and_remove_all(&mut mem.slots)
-                    .map_err(|e| mem.failed("offline and remove", e))?;
-                if let Err(e) = removed {
-                    dev_err!(
-                        dax.as_dev(),
-                        "hotremove failed, device left online: {}\n",
-                        e.to_errno()
-                    );
-                    return Err(mem.failed("offline and remove", e));
-                }
-                mem.status.last_remove_us = Some(start.elapsed().as_micros_ceil());
-                self.set_state(State::Unplugged);
-                Ok(())
-            }
-            Transition::Plug(online) => self.plug(dax, &mut mem, online, ram_name),
-        }
-    }
-
-    /// Reserves and adds every range with `online`, then records the state;
-    /// on failure releases every reservation (C: `dax_kmem_init_resources()`,
-    /// `dax_kmem_do_hotplug()` and `dax_kmem_cleanup_resources()`).
-    fn plug(
-        &self,
-        dax: &DaxDevice,
-        mem: &mut DeviceMemory,
-        online: OnlineType,
-        ram_name: &Arc<ResourceName>,
-    ) -> Result {
-        let start = Instant::<Monotonic>::now();
-        if mem.group.is_none() {
-            return Err(EINVAL);
-        }
-        if let Err(e) = reserve(dax.as_dev(), self.ranges(), &mut mem.slots, self.name()) {
-            return Err(mem.failed("reserve", e));
-        }
-        let Some(group) = mem.group.as_ref() else {
-            return Err(EINVAL);
-        };
-        if let Err(e) = add(
-            dax.as_dev(),
-            &mut mem.slots,
-            group,
-            ram_name,
-            self.memmap_on_memory,
-            online,
-        ) {
-            mem.slots.iter_mut().for_each(|slot| *slot = None);
-            return Err(mem.failed("add", e));
-        }
-        mem.status.memmap_on_memory = Some(self.memmap_on_memory);
-        mem.status.last_add_us = Some(start.elapsed().as_micros_ceil());
-        self.set_state(State::Added(online));
-        Ok(())
-    }
+    watch.added(memmap_on_memory, timer);
+    device.set_state(State::Added(online));
+    Ok(())
 }
 
-/// Reserves the parent region of every range not yet reserved; returns how
-/// many it reserved (C: `dax_kmem_init_resources()`).
+/// Reserves the parent region of every range not yet reserved (C:
+/// `dax_kmem_init_resources()`).
 ///
 /// A range that cannot be reserved is skipped once another one was reserved
 /// (memory may be online already); otherwise the device fails with `-EBUSY`.
@@ -437,8 +293,8 @@ fn reserve(
     ranges: &[RangeInfo],
     slots: &mut [Option<Reservation>],
     name: &Arc<ResourceName>,
-) -> Result<usize> {
-    let mut reserved = 0;
+) -> Result {
+    let mut reserved = false;
     for (i, (slot, range)) in slots.iter_mut().zip(ranges).enumerate() {
         let Some(range) = range.aligned else {
             continue;
@@ -446,31 +302,21 @@ fn reserve(
         if slot.is_some() {
             continue;
         }
-        match Reservation::reserve(range, name) {
-            Some(r) => {
-                *slot = Some(r);
-                reserved += 1;
-            }
-            None => {
-                warn_range(dev, i, range, "could not reserve region");
-                // Beyond C, on a line of its own so that the C line stays
-                // as it is: what is in the way, as far as the kernel lets a
-                // module read it (names are in /proc/iomem).
-                let conflicts = Conflicts::at(range);
-                if conflicts.any() {
-                    dev_warn!(dev, "mapping{i}: in the way: {conflicts}\n");
-                }
-                if reserved == 0 {
-                    return Err(EBUSY);
-                }
-            }
+        *slot = Reservation::reserve(range, name);
+        if slot.is_some() {
+            reserved = true;
+            continue;
+        }
+        warn_range(dev, i, range, "could not reserve region");
+        extras::explain_conflict(dev, i, range);
+        if !reserved {
+            return Err(EBUSY);
         }
     }
-    Ok(reserved)
+    Ok(())
 }
 
-/// Adds the memory of every reserved range; returns how many it added
-/// (C: `dax_kmem_do_hotplug()`).
+/// Adds the memory of every reserved range (C: `dax_kmem_do_hotplug()`).
 ///
 /// A range whose add fails loses its reservation, so that a later removal
 /// does not touch memory that was never added. The first failure fails the
@@ -482,8 +328,8 @@ fn add(
     name: &Arc<ResourceName>,
     memmap_on_memory: bool,
     online: OnlineType,
-) -> Result<usize> {
-    let mut added = 0;
+) -> Result {
+    let mut added = false;
     for (i, slot) in slots.iter_mut().enumerate() {
         let Some(r) = slot.as_mut() else {
             continue;
@@ -491,14 +337,96 @@ fn add(
         if let Err(e) = r.add(group, name, memmap_on_memory, online) {
             warn_range(dev, i, r.range(), "memory add failed");
             *slot = None;
-            if added == 0 {
+            if !added {
                 return Err(e);
             }
             continue;
         }
-        added += 1;
+        added = true;
     }
-    Ok(added)
+    Ok(())
+}
+
+/// Offlines and removes every range at once, then releases the
+/// reservations (C: `dax_kmem_do_hotremove()`): all or nothing.
+fn unplug(dev: &Device, device: &KmemDevice, mem: &mut DeviceMemory, watch: &Watch) -> Result {
+    let timer = Timer::start();
+    let set = Reservation::removal_set(&mut mem.slots)
+        .map_err(|e| watch.failed("offline and remove", e))?;
+    if let Err(e) = set.offline_and_remove() {
+        dev_err!(
+            dev,
+            "hotremove failed, device left online: {}\n",
+            e.to_errno()
+        );
+        return Err(watch.failed("offline and remove", e));
+    }
+    // No memory is left beneath any reservation: release them.
+    mem.slots.iter_mut().for_each(|slot| *slot = None);
+    watch.removed(timer);
+    device.set_state(State::Unplugged);
+    Ok(())
+}
+
+/// Removes what unbind finds of a device's memory and releases the group and
+/// the node's memory type, or keeps or leaks them with what is stuck online
+/// (C: `dev_dax_kmem_remove()` and `dax_kmem_remove_ranges()`): afterwards
+/// `mem` holds nothing the kernel sees.
+fn release(dev: &Device, name: &Arc<ResourceName>, mem: &mut DeviceMemory) {
+    if !memhp::HOTREMOVE {
+        // C: without hot-remove, leak on purpose and silently: the regions
+        // stay reserved and the memory added until reboot.
+        mem.leak();
+        return;
+    }
+    // The state only tracks writes to `state`, so it may be stale: try
+    // remove_memory() on every range, which reports the truth and never
+    // offlines (offlining here could deadlock an unbind).
+    let mut stuck = false;
+    for (i, slot) in mem.slots.iter_mut().enumerate() {
+        let Some(reservation) = slot.take() else {
+            continue;
+        };
+        if let Err(reservation) = reservation.remove() {
+            warn_range(dev, i, reservation.range(), "stuck online until reboot");
+            stuck = true;
+            *slot = Some(reservation);
+        }
+    }
+    if stuck {
+        dev_err!(dev, "Hotplug regions stuck online until reboot\n");
+        if extras::keep(dev, name, mem).is_err() {
+            mem.leak();
+        }
+        return;
+    }
+    mem.group = None;
+    // Memory blocks are gone: the node's type may be dropped.
+    if let Some(node_type) = mem.node_type.take() {
+        node_type.clear();
+    }
+}
+
+/// Returns what the bound device's `state` shows (C: `state_show()`).
+pub(crate) fn show_state(data: &KmemData) -> &'static CStr {
+    data.device.state().name()
+}
+
+/// Applies a write of `value` to the bound device's `state` (C:
+/// `state_store()`).
+pub(crate) fn store_state(dax: &dax::Device<Bound>, data: &KmemData, value: &CStr) -> Result {
+    let requested = state::parse(value)?;
+    let dev = dax.as_ref();
+    let device = &data.device;
+    let mut mem = device.memory().lock();
+    match state::transition(device.state(), requested) {
+        Transition::Keep => Ok(()),
+        Transition::Busy => Err(EBUSY),
+        // C: without hot-remove, unplug is refused silently.
+        Transition::Unplug if !memhp::HOTREMOVE => Err(EBUSY),
+        Transition::Unplug => unplug(dev, device, &mut mem, &data.watch),
+        Transition::Plug(online) => plug(dev, device, &mut mem, &data.watch, online),
+    }
 }
 
 /// Prints "mappingN: START-END WHAT" as a warning, as the C driver does.

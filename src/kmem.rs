@@ -8,40 +8,56 @@
 //! with `__add_memory_driver_managed()`; unplug and unbind take both out again.
 //!
 //! The crate root holds the module list, the module struct, `module!`, and
-//! the entry points the C shim's `state` attribute calls.
+//! the callbacks of the C shim's `state` attribute.
 //!
 //! Layers, each file importing only files below it (Documentation/driver.rst,
 //! "Design"):
 //!
 //! ```text
 //! kmem.rs                 module root
-//! driver.rs               probe, remove, state changes, stranded memory
-//! view.rs  state.rs       debugfs view; the state attribute's rules (pure)
-//! device.rs               what kmem holds for one device
-//! dax.rs debugfs.rs memhp.rs tiers.rs module_ref.rs units.rs   leaves: one
-//! ioresource.rs sysfs.rs  kernel API each, `unsafe` only here (memhp.rs uses
-//! range.rs bindings.rs    ioresource.rs's names, dax.rs uses sysfs.rs)
+//! driver.rs               probe, unbind, `state` (the C driver's logic)
+//! extras/ (or parity.rs)  beyond C: view, kept memory, conflicts; one interface
+//! device.rs  state.rs     what kmem holds for one device; `state`'s rules
+//! dax.rs memhp.rs ioresource.rs tiers.rs range.rs units.rs sysfs.rs
+//!                         leaves: one kernel API each, `unsafe` only here
+//!                         (and in extras/'s leaves: blocks, debugfs, iowalk,
+//!                         module_ref)
 //! ```
+//!
+//! `make EXTRAS=0` builds the driver without `src/extras/`: `src/parity.rs`
+//! stands in for it.
+
+// Without the extras, what only they use (accessors of the device and of
+// the leaves) is dead: the full build, which every gate builds, is where
+// dead code is found.
+#![cfg_attr(not(kmem_extras), allow(dead_code))]
 
 mod bindings;
 mod dax;
-mod debugfs;
 mod device;
 mod driver;
+#[cfg_attr(kmem_extras, path = "extras/mod.rs")]
+#[cfg_attr(not(kmem_extras), path = "parity.rs")]
+mod extras;
 mod ioresource;
 mod memhp;
-mod module_ref;
 mod range;
 mod state;
 mod sysfs;
 mod tiers;
 mod units;
-mod view;
 
 use kernel::{
     bindings as kb,
+    driver::Registration,
     ffi::c_char,
-    prelude::*, //
+    prelude::*,
+    str::CStr, //
+};
+
+use crate::{
+    dax::Adapter,
+    driver::KmemDriver, //
 };
 
 module! {
@@ -53,63 +69,75 @@ module! {
     alias: ["dax:t0*"],
 }
 
-/// The module: the `kmem` driver registered on the dax bus.
+/// The module (C: `dax_kmem_init()` and `dax_kmem_exit()`): the `kmem`
+/// driver registered on the dax bus, and the driver's statics, released
+/// after it is unregistered. Fields are dropped in this order.
+///
+/// Not `module_dax_driver!`: like the C kmem's, the module has state of its
+/// own beyond the registration (the memory types, the extras), set up
+/// before the driver can probe and released after every device is unbound;
+/// nova-core registers its PCI driver the same way.
 #[pin_data]
 struct KmemModule {
-    /// Unregistered first on unload, which removes every bound device before
-    /// the driver's shared state (resource name, memory types) is dropped.
+    /// Unregistered first on unload, which unbinds every device.
     #[pin]
-    registration: dax::Registration<driver::KmemDriver>,
+    registration: Registration<Adapter<KmemDriver>>,
+    /// The extras' module-wide part (the debugfs view's files).
+    _extras: extras::Extras,
+    /// The driver's statics, released last (also when a later field fails
+    /// to initialise).
+    _statics: driver::Statics,
 }
 
 impl kernel::InPlaceModule for KmemModule {
-    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        // SAFETY: The shim's groups hold the `state` attribute only, whose
-        // callbacks are `kmem_rs_state_show`/`_store` below: `show_state` and
-        // `store_state` for `KmemDriver`, the `T` registered here.
-        let registration = unsafe {
-            dax::Registration::new(
-                driver::KmemDriver::new(module),
-                c"kmem",
-                module,
-                bindings::dax_driver_type_DAXDRV_KMEM_TYPE,
-                bindings::kmem_shim_dev_groups(),
-            )
-        };
+    fn init(module: &'static kernel::ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            registration <- registration,
+            // SAFETY: Module init runs once; the statics are initialised
+            // first, before the driver is registered.
+            _statics: unsafe { driver::Statics::init() },
+            _extras: extras::Extras::new()?,
+            registration <- Registration::new(c"kmem", module),
         })
     }
 }
 
 /// Shows `state` (called by the C shim's attribute).
 ///
-/// This and [`kmem_rs_state_store`] tie the shim's attribute to the one
-/// driver type registered in [`KmemModule::init`].
-///
 /// # Safety
 ///
-/// Called by the shim's sysfs `show` callback of the `state` attribute,
-/// which exists only on devices bound to kmem; `buf` is its buffer.
+/// Called by the shim's sysfs `show` callback of the `state` attribute, one
+/// of [`KmemDriver`]'s `dev_groups`; `buf` is its `PAGE_SIZE` buffer.
 #[no_mangle]
 unsafe extern "C" fn kmem_rs_state_show(dev: *mut kb::device, buf: *mut c_char) -> isize {
-    // SAFETY: `dev` is bound to the `KmemDriver` registered by this module
-    // (the attribute is in its `dev_groups`); see above for `buf`.
-    unsafe { dax::show_state::<driver::KmemDriver>(dev, buf) }
+    // SAFETY: `dev` is passed to a callback of `KmemDriver`'s groups.
+    let state =
+        unsafe { dax::with_bound::<KmemDriver, _>(dev, |_, data| driver::show_state(&data)) };
+    // SAFETY: `buf` is a sysfs `show` buffer (caller's guarantee).
+    unsafe { sysfs::emit(buf, state) }
 }
 
-/// Stores `state` (called by the C shim's attribute).
+/// Stores `state` (called by the C shim's attribute); returns `len` or a
+/// negative errno.
 ///
 /// # Safety
 ///
 /// As for [`kmem_rs_state_show`], from the `store` callback: `buf` holds
-/// `len` bytes and a NUL.
+/// `len` bytes and a NUL after them, as kernfs passes every write.
 #[no_mangle]
 unsafe extern "C" fn kmem_rs_state_store(
     dev: *mut kb::device,
     buf: *const c_char,
     len: usize,
 ) -> isize {
-    // SAFETY: As in `kmem_rs_state_show`.
-    unsafe { dax::store_state::<driver::KmemDriver>(dev, buf, len) }
+    // SAFETY: kernfs terminates the written bytes with a NUL; like
+    // `sysfs_streq()` in C, the value ends at the first NUL.
+    let value = unsafe { CStr::from_char_ptr(buf) };
+    // SAFETY: `dev` is passed to a callback of `KmemDriver`'s groups.
+    let stored = unsafe {
+        dax::with_bound::<KmemDriver, _>(dev, |dax, data| driver::store_state(dax, &data, value))
+    };
+    match stored {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
 }

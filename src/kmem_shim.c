@@ -30,31 +30,6 @@ const struct attribute_group **kmem_shim_dev_groups(void)
 	return dev_dax_kmem_groups;
 }
 
-/* kmem_rs_view_open() and kmem_rs_view_fops, owned by THIS_MODULE. */
-DEFINE_SHOW_ATTRIBUTE(kmem_rs_view);
-
-struct dentry *kmem_shim_debugfs_create_dir(const char *name,
-					    struct dentry *parent)
-{
-	return debugfs_create_dir(name, parent);
-}
-
-struct dentry *kmem_shim_debugfs_create_view(const char *name,
-					     struct dentry *parent, void *data)
-{
-	return debugfs_create_file(name, 0444, parent, data, &kmem_rs_view_fops);
-}
-
-void kmem_shim_debugfs_remove(struct dentry *dentry)
-{
-	debugfs_remove(dentry);
-}
-
-enum zone_type kmem_shim_page_zonenum(const struct page *page)
-{
-	return page_zonenum(page);
-}
-
 int kmem_shim_remove_memory(u64 start, u64 size)
 {
 	return remove_memory(start, size);
@@ -90,14 +65,4 @@ void kmem_shim_init_node_memory_type(int node, struct memory_dev_type *type)
 void kmem_shim_clear_node_memory_type(int node, struct memory_dev_type *type)
 {
 	clear_node_memory_type(node, type);
-}
-
-bool kmem_shim_try_module_get(struct module *module)
-{
-	return try_module_get(module);
-}
-
-void kmem_shim_module_put(struct module *module)
-{
-	module_put(module);
 }

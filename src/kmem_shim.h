@@ -28,7 +28,10 @@ ssize_t kmem_rs_state_store(struct device *dev, const char *buf, size_t len);
 /* The driver's dev_groups: the "state" attribute of a bound device. */
 const struct attribute_group **kmem_shim_dev_groups(void);
 
-/* Implemented in Rust, src/debugfs.rs: writes one view file. */
+/*
+ * The extras' (src/extras/shim.c, built with EXTRAS=1). Implemented in
+ * Rust, src/extras/debugfs.rs: writes one view file.
+ */
 int kmem_rs_view_show(struct seq_file *m, void *v);
 
 /* debugfs: a directory, a read-only view file, removal. */
@@ -38,8 +41,12 @@ struct dentry *kmem_shim_debugfs_create_view(const char *name,
 					     struct dentry *parent, void *data);
 void kmem_shim_debugfs_remove(struct dentry *dentry);
 
-/* Static inlines, or inlines in some configurations, as functions. */
+/* The extras': static inlines (in some configurations) as functions. */
 enum zone_type kmem_shim_page_zonenum(const struct page *page);
+bool kmem_shim_try_module_get(struct module *module);
+void kmem_shim_module_put(struct module *module);
+
+/* Static inlines, or inlines in some configurations, as functions. */
 int kmem_shim_remove_memory(u64 start, u64 size);
 int kmem_shim_offline_and_remove_memory_ranges(const struct range *ranges,
 					       unsigned int nr_ranges);
@@ -49,7 +56,5 @@ struct memory_dev_type *kmem_shim_mt_find_alloc_memory_type(int adist,
 void kmem_shim_mt_put_memory_types(struct list_head *types);
 void kmem_shim_init_node_memory_type(int node, struct memory_dev_type *type);
 void kmem_shim_clear_node_memory_type(int node, struct memory_dev_type *type);
-bool kmem_shim_try_module_get(struct module *module);
-void kmem_shim_module_put(struct module *module);
 
 #endif /* KMEM_SHIM_H */

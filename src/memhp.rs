@@ -208,37 +208,6 @@ impl AddedMemory {
         Ok(())
     }
 
-    /// Offlines and removes all of `memory` at once, emptying the slots.
-    ///
-    /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
-    /// every block is back in its previous state and the slots are untouched.
-    /// The outer error is a failure to allocate; the inner one is the
-    /// kernel's refusal.
-    pub(crate) fn offline_and_remove_all(memory: &mut [&mut Option<Self>]) -> Result<Result> {
-        let mut ranges = KVec::with_capacity(memory.len(), GFP_KERNEL)?;
-        for m in memory.iter().filter_map(|slot| slot.as_ref()) {
-            ranges.push(m.range.to_c(), GFP_KERNEL)?;
-        }
-        if ranges.is_empty() {
-            return Ok(Ok(()));
-        }
-        let nr = c_uint::try_from(ranges.len()).map_err(|_| EINVAL)?;
-        // SAFETY: `ranges` holds `nr` ranges, each added by `add` and still
-        // added.
-        let rc =
-            unsafe { bindings::kmem_shim_offline_and_remove_memory_ranges(ranges.as_ptr(), nr) };
-        if let Err(e) = to_result(rc) {
-            return Ok(Err(e));
-        }
-        for slot in memory.iter_mut() {
-            if let Some(m) = slot.take() {
-                // SAFETY: The call above removed every range.
-                unsafe { m.forget_removed() };
-            }
-        }
-        Ok(Ok(()))
-    }
-
     /// Releases the name after the memory was removed.
     ///
     /// # Safety
@@ -248,53 +217,55 @@ impl AddedMemory {
         let Self { name, .. } = self;
         drop(ManuallyDrop::into_inner(name));
     }
+}
 
-    /// Counts the online blocks of the memory by zone.
-    pub(crate) fn count_blocks(&self) -> BlockCounts {
-        let mut counts = BlockCounts::default();
-        let page = PAGE_SIZE as u64;
-        let block_pages = block_size() / page;
-        let (first, end) = (self.range.start() / page, self.range.end() / page + 1);
-        // A block is onlined into one zone as a whole: its first page tells.
-        for pfn in (first..end).step_by(block_pages.max(1) as usize) {
-            let Ok(pfn) = c_ulong::try_from(pfn) else {
-                break;
-            };
-            // SAFETY: A lookup without preconditions; it returns null unless
-            // the page is online, and an online page's `struct page` stays
-            // valid while its memory is added, which `self` guarantees (the
-            // caller's lock keeps it from being removed meanwhile).
-            let page = unsafe { kb::pfn_to_online_page(pfn) };
-            if page.is_null() {
-                continue;
-            }
-            // SAFETY: `page` is a valid, initialised `struct page` (above).
-            let zone = unsafe { bindings::kmem_shim_page_zonenum(page) };
-            if zone == kb::zone_type_ZONE_MOVABLE {
-                counts.movable += 1;
-            } else {
-                counts.kernel += 1;
-            }
-        }
-        counts
+/// Added memory of several ranges, to be offlined and removed at once.
+pub(crate) struct RemovalSet<'a> {
+    /// Where each piece of memory is kept; emptied on success.
+    memory: KVec<&'a mut Option<AddedMemory>>,
+    /// The ranges of the memory, in the kernel's representation.
+    ranges: KVec<kb::range>,
+}
+
+impl<'a> RemovalSet<'a> {
+    /// Creates an empty set with room for `n` pieces.
+    pub(crate) fn with_capacity(n: usize) -> Result<Self> {
+        Ok(Self {
+            memory: KVec::with_capacity(n, GFP_KERNEL)?,
+            ranges: KVec::with_capacity(n, GFP_KERNEL)?,
+        })
     }
-}
 
-/// How many blocks of a range are online, by zone.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
-pub(crate) struct BlockCounts {
-    /// Blocks online outside ZONE_MOVABLE.
-    pub(crate) kernel: u64,
-    /// Blocks online in ZONE_MOVABLE.
-    pub(crate) movable: u64,
-}
-
-impl BlockCounts {
-    /// Adds the counts of another range.
-    pub(crate) fn merge(self, other: Self) -> Self {
-        Self {
-            kernel: self.kernel + other.kernel,
-            movable: self.movable + other.movable,
+    /// Adds the memory kept in `slot`, if any.
+    pub(crate) fn push(&mut self, slot: &'a mut Option<AddedMemory>) -> Result {
+        if let Some(m) = slot.as_ref() {
+            self.ranges.push(m.range.to_c(), GFP_KERNEL)?;
+            self.memory.push(slot, GFP_KERNEL)?;
         }
+        Ok(())
+    }
+
+    /// Offlines and removes every piece of memory at once, emptying their
+    /// slots; the error is the kernel's refusal.
+    ///
+    /// All or nothing (C: `offline_and_remove_memory_ranges()`): on error
+    /// every block is back in its previous state and the slots are untouched.
+    pub(crate) fn offline_and_remove(self) -> Result {
+        if self.ranges.is_empty() {
+            return Ok(());
+        }
+        let nr = c_uint::try_from(self.ranges.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `ranges` holds `nr` ranges, each added by
+        // `AddedMemory::add` and still added (kept in its slot).
+        to_result(unsafe {
+            bindings::kmem_shim_offline_and_remove_memory_ranges(self.ranges.as_ptr(), nr)
+        })?;
+        for slot in self.memory {
+            if let Some(m) = slot.take() {
+                // SAFETY: The call above removed every range.
+                unsafe { m.forget_removed() };
+            }
+        }
+        Ok(())
     }
 }

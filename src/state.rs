@@ -55,23 +55,6 @@ impl State {
     }
 }
 
-/// Returns the state of memory a bind takes over from an earlier unbind,
-/// from where its online blocks are: `kernel` if some block is online outside
-/// ZONE_MOVABLE, `movable` if some is in it.
-///
-/// Only ZONE_MOVABLE is `online_movable` and only kernel zones are
-/// `online_kernel`; both make `online`, the type that lets the kernel choose.
-/// No online block at all is `offline`, never `unplugged`: the memory is still
-/// added, and a write of `unplugged` must remove it.
-pub(crate) fn adopted(kernel: bool, movable: bool) -> State {
-    State::Added(match (kernel, movable) {
-        (false, false) => OnlineType::Offline,
-        (false, true) => OnlineType::OnlineMovable,
-        (true, false) => OnlineType::OnlineKernel,
-        (true, true) => OnlineType::Online,
-    })
-}
-
 /// Parses a write to `state` (C: `dax_kmem_parse_state()`).
 ///
 /// "offline" is refused: it is not useful and creates race conditions.
@@ -110,7 +93,12 @@ pub(crate) fn transition(current: State, requested: State) -> Transition {
 
 #[kunit_tests(kmem_rs_state)]
 mod tests {
-    use super::{adopted, parse, transition, State, Transition};
+    use super::{
+        parse,
+        transition,
+        State,
+        Transition, //
+    };
     use crate::memhp::OnlineType::{self, *};
     use kernel::prelude::*;
 
@@ -165,21 +153,6 @@ mod tests {
         );
         assert_eq!(transition(a(Offline), a(Online)), Transition::Busy);
         assert_eq!(transition(u, a(Online)), Transition::Plug(Online));
-    }
-
-    #[test]
-    fn adopted_memory_reads_as_its_zones() {
-        assert_eq!(adopted(false, true), State::Added(OnlineMovable));
-        assert_eq!(adopted(true, false), State::Added(OnlineKernel));
-        assert_eq!(adopted(true, true), State::Added(Online));
-        assert_eq!(adopted(false, false), State::Added(Offline));
-        // Adopted memory is added, so a write of `unplugged` removes it.
-        for (k, m) in [(false, false), (false, true), (true, false), (true, true)] {
-            assert_eq!(
-                transition(adopted(k, m), State::Unplugged),
-                Transition::Unplug
-            );
-        }
     }
 
     #[test]

@@ -7,17 +7,15 @@
 //! Without `CONFIG_NUMA` the header's stubs run (through the C shim): no
 //! type is ever found or set, as for the C kmem.
 //!
-//! Lock order: [`MemoryTypes`]' mutex is taken alone: probe looks the type
-//! up before the device's `memory` mutex exists.
+//! Lock order: the lock of the [`TypeList`]'s static is taken alone: probe
+//! looks the type up before the device's `memory` mutex exists.
 
 use core::ptr::NonNull;
 
 use kernel::{
     bindings::list_head,
     error::from_err_ptr,
-    new_mutex,
     prelude::*,
-    sync::Mutex,
     types::Opaque, //
 };
 
@@ -36,32 +34,79 @@ pub(crate) fn adistance(node: i32) -> i32 {
     adist
 }
 
-/// The list of memory types kmem allocated (C: `kmem_memory_types`).
-#[pin_data]
-struct TypeList {
+/// A list of memory types allocated by `mt_find_alloc_memory_type()` (C:
+/// `kmem_memory_types`), made to live in a static behind a lock: the
+/// driver's (C: `kmem_memory_type_lock`) serialises every use.
+/// `mt_find_alloc_memory_type()` and `mt_put_memory_types()` walk and change
+/// the list without a lock of their own (mm/memory-tiers.c): the list's
+/// owner must serialise them.
+///
+/// # Invariants
+///
+/// Once [`TypeList::init`] has run, `head` is an initialised list head that
+/// does not move, linking only memory types allocated onto it.
+pub(crate) struct TypeList {
     /// The C list head, linked to the types by `mt_find_alloc_memory_type()`.
-    #[pin]
     head: Opaque<list_head>,
 }
 
-// SAFETY: The list is only used under `MemoryTypes::list`'s mutex.
+// SAFETY: The list is only reached through the lock of the static it lives
+// in, from any thread.
 unsafe impl Send for TypeList {}
 
-/// The memory types kmem allocated, shared by its devices, freed on unload
-/// (C: `kmem_memory_types` under `kmem_memory_type_lock`).
-#[pin_data(PinnedDrop)]
-pub(crate) struct MemoryTypes {
-    /// The list, under its lock.
-    #[pin]
-    list: Mutex<TypeList>,
+impl TypeList {
+    /// Returns a list to initialise with [`TypeList::init`].
+    pub(crate) const fn new() -> Self {
+        Self {
+            head: Opaque::uninit(),
+        }
+    }
+
+    /// Initialises the list head, empty.
+    ///
+    /// # Safety
+    ///
+    /// Called once, before any other use, on a list that never moves
+    /// afterwards (a static).
+    pub(crate) unsafe fn init(&self) {
+        // SAFETY: `head` is valid for writes and stays where it is (caller's
+        // guarantee).
+        unsafe { kernel::bindings::INIT_LIST_HEAD(self.head.get()) };
+    }
+
+    /// Returns the memory type for `adist` on this list, allocating it if
+    /// needed; `None` without NUMA, whose stubs allocate none (C: a NULL
+    /// type, which the C kmem passes on as is).
+    pub(crate) fn find_alloc(&self, adist: i32) -> Result<Option<MemoryType>> {
+        // SAFETY: The list head is initialised (type invariant); the caller
+        // holds the lock of the static the list lives in (it has `&self`
+        // only through it).
+        let mtype =
+            unsafe { bindings::kmem_shim_mt_find_alloc_memory_type(adist, self.head.get()) };
+        let mtype = from_err_ptr(mtype)?;
+        // INVARIANT: A non-error, non-NULL type is on our list. With NUMA,
+        // `mt_find_alloc_memory_type()` returns a type or an error, never
+        // NULL: `None` comes only from the !NUMA stub.
+        Ok(NonNull::new(mtype).map(MemoryType))
+    }
+
+    /// Puts every type on the list (C: `mt_put_memory_types()`): for module
+    /// exit, once no device uses them. Types still set on a node keep the
+    /// reference the node took.
+    pub(crate) fn put_all(&self) {
+        // SAFETY: As in `find_alloc`; no device uses the types any more
+        // (caller's guarantee: every device is unbound).
+        unsafe { bindings::kmem_shim_mt_put_memory_types(self.head.get()) };
+    }
 }
 
-/// A memory type in a [`MemoryTypes`] list.
+/// A memory type on a [`TypeList`].
 ///
 /// # Invariants
 ///
 /// Points to a `struct memory_dev_type` on kmem's list, which lives until the
-/// module's [`MemoryTypes`] is dropped, after every device is unbound.
+/// list's [`TypeList::put_all`], at module exit, after every device is
+/// unbound.
 #[derive(Clone, Copy)]
 pub(crate) struct MemoryType(NonNull<bindings::memory_dev_type>);
 
@@ -71,42 +116,6 @@ unsafe impl Send for MemoryType {}
 
 // SAFETY: As above.
 unsafe impl Sync for MemoryType {}
-
-impl MemoryTypes {
-    /// Creates an empty list.
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            list <- new_mutex!(pin_init!(TypeList {
-                // SAFETY: `head` is pinned and valid for writes.
-                head <- Opaque::ffi_init(|head| unsafe { kernel::bindings::INIT_LIST_HEAD(head) }),
-            })),
-        })
-    }
-
-    /// Returns kmem's memory type for `adist`, allocating it if needed;
-    /// `None` where the kernel has no memory tiers (C: a NULL type, which
-    /// the C kmem passes on as is).
-    pub(crate) fn find_alloc(&self, adist: i32) -> Result<Option<MemoryType>> {
-        let list = self.list.lock();
-        // SAFETY: The list head is initialised and we hold its lock.
-        let mtype =
-            unsafe { bindings::kmem_shim_mt_find_alloc_memory_type(adist, list.head.get()) };
-        let mtype = from_err_ptr(mtype)?;
-        // INVARIANT: The type is on our list (a non-error, non-NULL return).
-        Ok(NonNull::new(mtype).map(MemoryType))
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for MemoryTypes {
-    fn drop(self: Pin<&mut Self>) {
-        let list = self.list.lock();
-        // SAFETY: The list head is initialised, we hold its lock, and no
-        // device uses the types any more. Types still set on a node keep the
-        // reference the node took.
-        unsafe { bindings::kmem_shim_mt_put_memory_types(list.head.get()) };
-    }
-}
 
 /// A node's memory type set by kmem (C: `init_node_memory_type()`).
 ///
@@ -122,8 +131,12 @@ pub(crate) struct NodeMemoryType {
 impl NodeMemoryType {
     /// Sets `mtype` as the memory type of `node`, unless it has one.
     pub(crate) fn init(node: i32, mtype: Option<MemoryType>) -> Self {
-        // SAFETY: `mtype` is a live memory type (type invariant), or NULL,
-        // which the kernel accepts (C: kmem passes on what it found).
+        // SAFETY: `mtype` is a live memory type (type invariant), or NULL.
+        // NULL comes only from the !CONFIG_NUMA stub of
+        // `mt_find_alloc_memory_type()` (include/linux/memory-tiers.h) and
+        // goes only to the !CONFIG_NUMA stub of this call, which ignores it:
+        // with NUMA, `__init_node_memory_type()` would `kref_get()` it, but
+        // there `TypeList::find_alloc` never returns `None`.
         unsafe { bindings::kmem_shim_init_node_memory_type(node, raw(mtype)) };
         Self { node, mtype }
     }

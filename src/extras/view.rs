@@ -3,7 +3,7 @@
 //! The driver's view in debugfs: `kmem/`.
 //!
 //! Five read-only files, made once with the module's debugfs directory by
-//! [`crate::debugfs`]; each lists every device from its probe to the end of
+//! [`super::debugfs`]; each lists every device from its probe to the end of
 //! its unbind, in bind order, every line starting with the device's name:
 //!
 //! - `ranges`: each range of the device, raw and block-aligned, and whether
@@ -25,22 +25,23 @@
 //! IORES_DESC_NONE)`: all pages and "intersects" while the memory is added,
 //! no pages and "disjoint" once it is removed.
 //!
-//! A bind adds the device to the view's list ([`View::add`]) and its unbind
-//! takes it out ([`Listed`]'s `Drop`): no debugfs entry is made or removed
-//! per device, which kept half a millisecond of debugfs work out of every
-//! bind and unbind (Documentation/bench.rst).
+//! A bind adds the device to the view's list ([`Listed::new`]) and its
+//! unbind takes it out ([`Listed`]'s `Drop`): no debugfs entry is made or
+//! removed per device, which kept half a millisecond of debugfs work out of
+//! every bind and unbind (Documentation/bench.rst). The list holds a
+//! reference to each device, which the driver owns: the view never changes
+//! a device, it only reads it, and adds to it only its own status.
 //!
 //! Locking: a read copies the list's entries under the list's mutex and
 //! writes them without it, so that a read waiting for one device's mutex
 //! does not hold up the bind or unbind of another. `ranges`, `blocks` and
-//! `status` read the device's data under its mutex, so a read waits for a
+//! `status` read the device's memory under its mutex, so a read waits for a
 //! state change in progress and never sees memory being removed;
 //! `resources` and `selfcheck` ask the kernel, which locks what it reads.
-//! The list's mutex is never held with a device's. A read may hold the last
-//! reference to a device's [`ViewData`]: the device releases what its
-//! memory holds before it lets go of it (the driver's `remove`, or
-//! `KmemDevice`'s `Drop` after a failed probe), so a reader frees nothing
-//! but allocations.
+//! The list's mutex is never held with a device's; an entry's status mutex
+//! is taken after its device's, or alone. A read may hold the last
+//! reference to a device: the driver empties the device's memory before it
+//! lets go of it, so a reader frees nothing but allocations.
 //!
 //! `resources` asks the kernel what lies at each range through
 //! `walk_iomem_res_desc()`: three walks, each listing the outermost
@@ -53,101 +54,133 @@ use kernel::{
     new_mutex,
     page::PAGE_SIZE,
     prelude::*,
-    sync::{Arc, Mutex}, //
+    sync::{
+        Arc,
+        Mutex, //
+    }, //
 };
 
 use crate::{
     bindings,
-    debugfs::{Files, Show},
-    device::DeviceMemory,
-    ioresource::{self, Found, ResourceName, Walk},
-    memhp,
-    range::{Range, RangeInfo}, //
+    device::KmemDevice,
+    memhp, //
 };
 
-/// What the view shows of one bound device: the part of the device the
-/// driver shares with the view, in one allocation.
+use super::{
+    blocks,
+    debugfs::{
+        self,
+        Show, //
+    },
+    iowalk::{
+        self,
+        Found,
+        Walk, //
+    }, //
+};
+
+kernel::sync::global_lock! {
+    // SAFETY: `init()` initialises it in module init, before the driver
+    // is registered, and nothing uses it before.
+    unsafe(uninit) static DEVICES: Mutex<KVec<Arc<Entry>>> = KVec::new();
+}
+
+/// Initialises the view's list.
+///
+/// # Safety
+///
+/// Called once, from module init, before anything else of this file.
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, before any use (caller's guarantee).
+    unsafe { DEVICES.init() };
+}
+
+/// Frees what the (empty) list still allocates: for module exit, after
+/// every device is unbound.
+pub(crate) fn clear() {
+    let old = core::mem::take(&mut *DEVICES.lock());
+    drop(old);
+}
+
+/// What the view shows beyond the device itself.
+#[derive(Default)]
+pub(crate) struct Status {
+    /// `memmap_on_memory` of the last add; `None` before the first.
+    pub(crate) memmap_on_memory: Option<bool>,
+    /// Microseconds the last add (reserve, add, online) took.
+    pub(crate) last_add_us: Option<i64>,
+    /// Microseconds the last remove (offline, remove, release) took.
+    pub(crate) last_remove_us: Option<i64>,
+    /// The last error: errno and what failed.
+    pub(crate) last_error: Option<(i32, &'static str)>,
+}
+
+/// A device in the view: the device, which the driver owns, and the status
+/// the view keeps of it.
 #[pin_data]
-pub(crate) struct ViewData {
-    /// The device's name, which starts each of its lines.
-    pub(crate) name: Arc<ResourceName>,
-    /// The device's ranges, by index, as probe recorded them.
-    pub(crate) ranges: KVec<RangeInfo>,
-    /// The device's memory and status.
+pub(crate) struct Entry {
+    /// The device.
+    device: Arc<KmemDevice>,
+    /// Its status, written by the driver through [`Listed`].
     #[pin]
-    pub(crate) memory: Mutex<DeviceMemory>,
+    status: Mutex<Status>,
 }
-
-impl ViewData {
-    /// Returns the aligned ranges with their indices.
-    fn aligned(&self) -> impl Iterator<Item = (usize, Range)> + '_ {
-        self.ranges
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some((i, r.aligned?)))
-    }
-}
-
-/// The bound devices, in bind order.
-type Devices = Arc<Mutex<KVec<Arc<ViewData>>>>;
 
 /// The view's files: name and what writes them.
-const FILES: [(&CStr, Show<Devices>); 5] = [
-    (c"ranges", |d, f| each(d, f, ranges)),
-    (c"resources", |d, f| each(d, f, resources)),
-    (c"blocks", |d, f| each(d, f, blocks)),
-    (c"status", |d, f| each(d, f, status)),
-    (c"selfcheck", |d, f| each(d, f, selfcheck)),
+const FILES: [(&CStr, Show); 5] = [
+    (c"ranges", |f| each(f, ranges)),
+    (c"resources", |f| each(f, resources)),
+    (c"blocks", |f| each(f, blocks)),
+    (c"status", |f| each(f, status)),
+    (c"selfcheck", |f| each(f, selfcheck)),
 ];
 
-/// The debugfs directory `kmem/`, its files, and the list of devices they
-/// show; dropping it removes the directory first.
+/// The debugfs directory `kmem/` and its files; dropping it removes them.
 pub(crate) struct View {
-    /// The directory and its files, which read `devices`.
-    files: Files<Devices, 5>,
+    /// The directory.
+    _dir: debugfs::Dir<5>,
 }
 
 impl View {
-    /// Creates `kmem/` and its files, listing no device yet.
+    /// Creates `kmem/` and its files.
     ///
     /// debugfs failures are not errors: the driver works without its view.
     pub(crate) fn new() -> Result<Self> {
-        let devices = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
         Ok(Self {
-            files: Files::new(c"kmem", devices, FILES)?,
+            _dir: debugfs::Dir::new(c"kmem", FILES)?,
         })
-    }
-
-    /// Lists a bound device until the returned [`Listed`] is dropped.
-    pub(crate) fn add(&self, data: impl PinInit<ViewData, Error>) -> Result<Listed> {
-        let devices = self.files.data().clone();
-        let data = Arc::pin_init(data, GFP_KERNEL)?;
-        devices.lock().push(data.clone(), GFP_KERNEL)?;
-        Ok(Listed { devices, data })
     }
 }
 
 /// A device in the view's list; dropping it takes the device out.
-pub(crate) struct Listed {
-    /// The list.
-    devices: Devices,
-    /// The device's entry.
-    data: Arc<ViewData>,
-}
+pub(crate) struct Listed(Arc<Entry>);
 
 impl Listed {
-    /// Returns the device's entry.
-    pub(crate) fn data(&self) -> &ViewData {
-        &self.data
+    /// Lists `device` until the returned [`Listed`] is dropped.
+    pub(crate) fn new(device: &Arc<KmemDevice>) -> Result<Self> {
+        let entry = Arc::pin_init(
+            pin_init!(Entry {
+                device: device.clone(),
+                status <- new_mutex!(Status::default()),
+            }),
+            GFP_KERNEL,
+        )?;
+        DEVICES.lock().push(entry.clone(), GFP_KERNEL)?;
+        Ok(Self(entry))
+    }
+
+    /// Returns the device's status, to write.
+    pub(crate) fn status(&self) -> &Mutex<Status> {
+        &self.0.status
     }
 }
 
 impl Drop for Listed {
     fn drop(&mut self) {
-        let mut devices = self.devices.lock();
-        let i = devices.iter().position(|d| Arc::ptr_eq(d, &self.data));
+        let mut devices = DEVICES.lock();
+        let i = devices.iter().position(|d| Arc::ptr_eq(d, &self.0));
         // Removing an index found above cannot fail. The entry is dropped
-        // after the lock: `self.data` still holds the data either way.
+        // after the lock: `self.0` still holds it either way.
         let removed = i.and_then(|i| devices.remove(i).ok());
         drop(devices);
         drop(removed);
@@ -157,22 +190,21 @@ impl Drop for Listed {
 /// Writes `show`'s lines for every listed device: copies the entries under
 /// the list's mutex, then writes them without it.
 fn each(
-    devices: &Devices,
     f: &mut fmt::Formatter<'_>,
-    show: fn(&ViewData, &str, &mut fmt::Formatter<'_>) -> fmt::Result,
+    show: fn(&Entry, &str, &mut fmt::Formatter<'_>) -> fmt::Result,
 ) -> fmt::Result {
     let listed = {
-        let devices = devices.lock();
+        let devices = DEVICES.lock();
         let mut listed = KVec::with_capacity(devices.len(), GFP_KERNEL).map_err(|_| fmt::Error)?;
-        for data in devices.iter() {
+        for entry in devices.iter() {
             listed
-                .push(data.clone(), GFP_KERNEL)
+                .push(entry.clone(), GFP_KERNEL)
                 .map_err(|_| fmt::Error)?;
         }
         listed
     };
-    for data in listed.iter() {
-        show(data, data.name.as_str(), f)?;
+    for entry in listed.iter() {
+        show(entry, entry.device.name().as_str(), f)?;
     }
     Ok(())
 }
@@ -188,9 +220,10 @@ fn yes_no(b: bool) -> &'static str {
 
 /// Writes the device's `ranges` lines:
 /// `NAME mappingN raw=START-END aligned=START-END reserved=yes added=yes`.
-fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let memory = data.memory.lock();
-    for (i, r) in data.ranges.iter().enumerate() {
+fn ranges(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let dev = &entry.device;
+    let memory = dev.memory().lock();
+    for (i, r) in dev.ranges().iter().enumerate() {
         write!(
             f,
             "{name} mapping{i} raw={:#x}-{:#x} ",
@@ -215,8 +248,8 @@ fn ranges(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 /// Writes, for each aligned range of the device, a `NAME mappingN START-END`
 /// line, then what each [`Walk`] finds there, a line per resource:
 /// `NAME   WALK START-END [flags 0x... busy system_ram driver_managed device_private]`.
-fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for (i, range) in data.aligned() {
+fn resources(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for (i, range) in entry.device.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x}",
@@ -263,15 +296,17 @@ fn resources(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Re
 /// memoryFIRST-memoryLAST blocks=N online_movable=N online_kernel=N
 /// offline=N absent=N`: online blocks by zone, blocks added but offline, and
 /// blocks not added.
-fn blocks(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn blocks(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let block = memhp::block_size();
-    let memory = data.memory.lock();
-    for (i, range) in data.aligned() {
+    let dev = &entry.device;
+    // Held while counting: the memory stays added.
+    let memory = dev.memory().lock();
+    for (i, range) in dev.aligned() {
         let total = range.len() / block;
         let counts = memory
             .reservation(i)
             .filter(|r| r.is_added())
-            .map(|r| r.count_blocks());
+            .map(|r| blocks::count(r.range()));
         let (movable, kernel, offline, absent) = match counts {
             Some(c) => (c.movable, c.kernel, total - c.movable - c.kernel, 0),
             None => (0, 0, 0, total),
@@ -288,7 +323,7 @@ fn blocks(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 
 /// Writes the device's `status` lines, `NAME key=value`; `-` where there is
 /// no value yet.
-fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn status(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     /// Writes `NAME key=value`, or `NAME key=-` for `None`.
     fn opt(
         f: &mut fmt::Formatter<'_>,
@@ -301,16 +336,18 @@ fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
             None => writeln!(f, "{name} {key}=-"),
         }
     }
-    let memory = data.memory.lock();
-    let s = &memory.status;
-    writeln!(f, "{name} node={}", s.node)?;
-    writeln!(f, "{name} adistance={}", s.adistance)?;
+    let dev = &entry.device;
+    writeln!(f, "{name} node={}", dev.node())?;
+    writeln!(f, "{name} adistance={}", dev.adistance())?;
     writeln!(
         f,
         "{name} memory_tier={}",
-        s.adistance >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
+        dev.adistance() >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
     )?;
+    // The device's mutex, then the entry's (as the driver takes them).
+    let memory = dev.memory().lock();
     opt(f, name, "memory_group", memory.group_id())?;
+    let s = entry.status.lock();
     opt(
         f,
         name,
@@ -326,16 +363,16 @@ fn status(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Resul
 }
 
 /// Writes the device's `selfcheck` lines.
-fn selfcheck(data: &ViewData, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for (i, range) in data.aligned() {
+fn selfcheck(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for (i, range) in entry.device.aligned() {
         writeln!(
             f,
             "{name} mapping{i} {:#x}-{:#x} system_ram_pages={}/{} region_intersects={}",
             range.start(),
             range.end(),
-            ioresource::system_ram_pages(range),
+            iowalk::system_ram_pages(range),
             range.len() / PAGE_SIZE as u64,
-            ioresource::system_ram_intersection(range),
+            iowalk::system_ram_intersection(range),
         )?;
     }
     Ok(())

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What kmem does beyond `drivers/dax/kmem.c`, behind the one interface
+//! the driver calls (`src/parity.rs` is the same interface doing nothing,
+//! built with `make EXTRAS=0`):
+//!
+//! - the debugfs view `kmem/` of every bound device ([`view`]), with the
+//!   status the driver reports through a [`Watch`];
+//! - memory an unbind leaves online kept, and taken over by the device's
+//!   next bind ([`keep`], [`take_over`]; [`stranded`]);
+//! - what stands in the way of a range that cannot be reserved
+//!   ([`explain_conflict`]; [`iowalk`]).
+//!
+//! Nothing here changes what the driver does with the kernel's objects, but
+//! for kept memory: the driver hands it over instead of leaking it.
+
+mod blocks;
+mod debugfs;
+mod iowalk;
+mod module_ref;
+mod stranded;
+mod view;
+
+use kernel::{
+    device::Device,
+    prelude::*,
+    sync::Arc,
+    time::{
+        Instant,
+        Monotonic, //
+    }, //
+};
+
+use crate::{
+    device::{
+        DeviceMemory,
+        KmemDevice, //
+    },
+    ioresource::ResourceName,
+    memhp::OnlineType,
+    range::{
+        Range,
+        RangeInfo, //
+    },
+    state::State, //
+};
+
+use self::blocks::BlockCounts;
+
+/// The module-wide part: the debugfs view's directory and files.
+pub(crate) struct Extras {
+    /// Removed when dropped.
+    _view: view::View,
+}
+
+impl Extras {
+    /// Sets up the module-wide part; call [`init`] first.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            _view: view::View::new()?,
+        })
+    }
+}
+
+/// Initialises the statics of the extras.
+///
+/// # Safety
+///
+/// Called once, from module init, before the driver is registered.
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, before any use (caller's guarantee).
+    unsafe {
+        view::init();
+        stranded::init();
+    }
+}
+
+/// Frees what the statics still allocate: for module exit, once the driver
+/// is unregistered (every device unbound).
+pub(crate) fn exit() {
+    view::clear();
+    stranded::clear();
+}
+
+/// Measures how long an add or a remove takes, for the view.
+pub(crate) struct Timer(Instant<Monotonic>);
+
+impl Timer {
+    /// Starts measuring.
+    pub(crate) fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    /// Returns the microseconds since the start.
+    fn micros(&self) -> i64 {
+        self.0.elapsed().as_micros_ceil()
+    }
+}
+
+/// A bound device in the view, with the status the driver reports.
+pub(crate) struct Watch(view::Listed);
+
+impl Watch {
+    /// Lists `dev` in the view until the returned [`Watch`] is dropped.
+    pub(crate) fn new(dev: &Arc<KmemDevice>) -> Result<Self> {
+        Ok(Self(view::Listed::new(dev)?))
+    }
+
+    /// Records a completed add, with `memmap_on_memory`, timed by `timer`.
+    pub(crate) fn added(&self, memmap_on_memory: bool, timer: Timer) {
+        let mut s = self.0.status().lock();
+        s.memmap_on_memory = Some(memmap_on_memory);
+        s.last_add_us = Some(timer.micros());
+    }
+
+    /// Records a completed remove, timed by `timer`.
+    pub(crate) fn removed(&self, timer: Timer) {
+        self.0.status().lock().last_remove_us = Some(timer.micros());
+    }
+
+    /// Records a failure of `what`, and passes it on.
+    pub(crate) fn failed(&self, what: &'static str, e: Error) -> Error {
+        self.0.status().lock().last_error = Some((e.to_errno(), what));
+        e
+    }
+}
+
+/// Takes the memory an earlier unbind of `dev` left online, if its ranges
+/// are still the block-aligned parts of `ranges`; returns it with the state
+/// its online blocks make, and says so.
+pub(crate) fn take_over(dev: &Device, ranges: &[RangeInfo]) -> Option<(DeviceMemory, State)> {
+    let memory = stranded::take(dev.name(), ranges)?;
+    let counts = memory
+        .slots
+        .iter()
+        .flatten()
+        .filter(|r| r.is_added())
+        .fold(BlockCounts::default(), |c, r| {
+            c.merge(blocks::count(r.range()))
+        });
+    let state = adopted(counts.kernel > 0, counts.movable > 0);
+    dev_info!(
+        dev,
+        "took over the memory an earlier unbind left online: {}\n",
+        state.name()
+    );
+    Some((memory, state))
+}
+
+/// Keeps `memory`, which the unbind of `dev` (named `name`) leaves online,
+/// for the device's next bind, and says so; fails, leaving it where it is,
+/// if the module is being unloaded or memory is short.
+pub(crate) fn keep(dev: &Device, name: &Arc<ResourceName>, memory: &mut DeviceMemory) -> Result {
+    stranded::keep(name, memory)?;
+    dev_warn!(
+        dev,
+        "kmem keeps the memory left online: bind {} to kmem again, then write unplugged to its state, to remove it; kmem cannot be unloaded until then\n",
+        dev.name()
+    );
+    Ok(())
+}
+
+/// Says what is in the way of reserving range `i`, `range`, of `dev`, as far
+/// as the kernel lets a module read it (names are in /proc/iomem). On a
+/// line of its own after the C driver's "could not reserve region", which
+/// stays as it is.
+pub(crate) fn explain_conflict(dev: &Device, i: usize, range: Range) {
+    let conflicts = iowalk::Conflicts::at(range);
+    if conflicts.any() {
+        dev_warn!(dev, "mapping{i}: in the way: {conflicts}\n");
+    }
+}
+
+/// Returns the state of memory a bind takes over from an earlier unbind,
+/// from where its online blocks are: `kernel` if some block is online outside
+/// ZONE_MOVABLE, `movable` if some is in it.
+///
+/// Only ZONE_MOVABLE is `online_movable` and only kernel zones are
+/// `online_kernel`; both make `online`, the type that lets the kernel choose.
+/// No online block at all is `offline`, never `unplugged`: the memory is still
+/// added, and a write of `unplugged` must remove it.
+fn adopted(kernel: bool, movable: bool) -> State {
+    State::Added(match (kernel, movable) {
+        (false, false) => OnlineType::Offline,
+        (false, true) => OnlineType::OnlineMovable,
+        (true, false) => OnlineType::OnlineKernel,
+        (true, true) => OnlineType::Online,
+    })
+}
+
+#[kunit_tests(kmem_rs_takeover)]
+mod tests {
+    use super::adopted;
+    use crate::{
+        memhp::OnlineType::*,
+        state::{
+            transition,
+            State,
+            Transition, //
+        }, //
+    };
+
+    #[test]
+    fn adopted_memory_reads_as_its_zones() {
+        assert_eq!(adopted(false, true), State::Added(OnlineMovable));
+        assert_eq!(adopted(true, false), State::Added(OnlineKernel));
+        assert_eq!(adopted(true, true), State::Added(Online));
+        assert_eq!(adopted(false, false), State::Added(Offline));
+        // Adopted memory is added, so a write of `unplugged` removes it.
+        for (k, m) in [(false, false), (false, true), (true, false), (true, true)] {
+            assert_eq!(
+                transition(adopted(k, m), State::Unplugged),
+                Transition::Unplug
+            );
+        }
+    }
+}
