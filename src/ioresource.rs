@@ -20,8 +20,8 @@
 //! the C driver does, and has [`ParentRegion::leak`] for memory stuck online.
 //!
 //! No Rust reference to a `struct resource` of the tree is ever made: the
-//! tree's lock (`resource_lock`) is not exported, and others read the fields
-//! under it.
+//! tree's lock (`resource_lock`) is private to kernel/resource.c, and the
+//! tree's code reads and links resources under it.
 
 use core::ptr::NonNull;
 
@@ -192,16 +192,17 @@ fn request_nonbusy(range: Range, name: *const c_char) -> *mut kb::resource {
         )
     };
     if !res.is_null() {
-        // SAFETY: `res` is a live resource just inserted into the tree; only
-        // its owner, the caller, writes its fields from now on. This is not
-        // sound against the tree's readers, and nothing a module can do
-        // makes it so: `/proc/iomem` and the walkers read `flags` with plain
-        // loads under `resource_lock`, which is not exported, and the
-        // resource is already in the tree. As with the C kmem's plain
-        // `res->flags = IORESOURCE_SYSTEM_RAM`, a reader racing with it sees
-        // the BUSY flags or these; the store is one word
-        // (`WRITE_ONCE()`), so it is never torn. kernel/patches/ fixes this
-        // with a kernel call that inserts the region with its flags.
+        // SAFETY: NOT SOUND, and nothing a module can do makes it so (C
+        // parity, stated here and in Documentation/driver.rst): `res` is a
+        // live resource just inserted into the tree, whose `flags` nobody
+        // else writes, but the tree's readers (`find_next_res()`,
+        // `__region_intersects()`, `__request_region_locked()` in
+        // kernel/resource.c) load `flags` plainly under `resource_lock`,
+        // which is private to kernel/resource.c, so `atomic_store()`'s
+        // requirement that concurrent accesses be atomic is not met. The
+        // store is one aligned word (`WRITE_ONCE()`), as the C kmem's plain
+        // `res->flags = IORESOURCE_SYSTEM_RAM` is; kernel/patches/0002
+        // (`request_mem_region_nonbusy()`) removes it.
         unsafe { atomic_store(&raw mut (*res).flags, PARENT_FLAGS, Relaxed) };
     }
     res

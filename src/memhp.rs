@@ -262,7 +262,11 @@ impl<'a> RemovalSet<'a> {
         })?;
         for slot in self.memory {
             if let Some(m) = slot.take() {
-                // SAFETY: The call above removed every range.
+                // SAFETY: The call returned 0: every block was offlined under
+                // `lock_device_hotplug()` and `try_remove_memory()` ran on each
+                // range, releasing its resource (named by `name`). A failure
+                // there is only `WARN_ON_ONCE()`d by the kernel, not returned
+                // (mm/memory_hotplug.c); the C kmem assumes the same.
                 unsafe { m.forget_removed() };
             }
         }

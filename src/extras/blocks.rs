@@ -38,7 +38,8 @@ impl BlockCounts {
 }
 
 /// Counts the online blocks of `range`, memory this driver added and keeps
-/// added for the whole call, by zone.
+/// added for the whole call, by zone: a snapshot, which a block onlined or
+/// offlined meanwhile (through memoryN/state) may make wrong.
 pub(crate) fn count(range: Range) -> BlockCounts {
     let mut counts = BlockCounts::default();
     let page = PAGE_SIZE as u64;
@@ -55,11 +56,13 @@ pub(crate) fn count(range: Range) -> BlockCounts {
         if page.is_null() {
             continue;
         }
-        // SAFETY: The memory map of added memory stays allocated until the
-        // memory is removed (`arch_remove_memory()`), and only the driver
-        // that added it removes it: the caller keeps it added. The block may
-        // be offlined meanwhile (memoryN/state); `page_zonenum()` then reads
-        // the zone it was in, as `pfn_to_online_page()`'s users accept.
+        // SAFETY: `page` is in the memory map of memory the caller keeps
+        // added, which stays allocated until `arch_remove_memory()`
+        // (mm/memory_hotplug.c, `try_remove_memory()`). Without the device
+        // hotplug lock the block may be offlined meanwhile (its memory map is
+        // then poisoned under CONFIG_DEBUG_VM, `remove_pfn_range_from_zone()`)
+        // or onlined again: the zone read is advisory and may be garbage,
+        // never a read of freed memory.
         let zone = unsafe { bindings::kmem_shim_page_zonenum(page) };
         if zone == kb::zone_type_ZONE_MOVABLE {
             counts.movable += 1;

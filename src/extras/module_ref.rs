@@ -47,14 +47,18 @@ impl Drop for ModuleRef {
     fn drop(&mut self) {
         // SAFETY: This object holds a reference (type invariant), so the
         // module is still loaded. Callers drop it from code that the module's
-        // unload waits for (a probe, a remove, or a sysfs write of the
-        // driver), so the module cannot go away under the caller after the
-        // put.
+        // unload waits for (a probe or an unbind of the driver:
+        // `bus_remove_driver()` detaches every device under its lock first,
+        // drivers/base/bus.c), so the module cannot go away under the caller
+        // after the put.
         unsafe { bindings::kmem_shim_module_put(self.module) };
     }
 }
 
-// SAFETY: A module reference may be taken and dropped on any thread.
+// SAFETY: Taking and putting a module reference is atomic and allowed on any
+// thread (kernel/module/main.c); where the last put may run (code the
+// unload waits for) is `Drop`'s contract, kept by its only call sites,
+// `stranded::take` (a probe) and `stranded::keep` (an unbind).
 unsafe impl Send for ModuleRef {}
 
 // SAFETY: `&ModuleRef` gives access to nothing.
