@@ -39,6 +39,10 @@ use kernel::{
     ffi::c_int,
     prelude::*,
     str::CStr,
+    sync::atomic::{
+        atomic_load,
+        Relaxed, //
+    },
     types::Opaque,
     ThisModule, //
 };
@@ -263,7 +267,8 @@ impl Device<device::Core<'_>> {
         let raw = self.as_raw();
         // SAFETY: `self.0` is valid (type invariant), and `dev->driver` is
         // the driver being probed, set by `really_probe()` before probe
-        // (drivers/base/dd.c), which holds the device lock: a plain read.
+        // (drivers/base/dd.c, `device_set_driver()`); every caller of
+        // `really_probe()` holds the device lock, so this read cannot race.
         let drv = unsafe { (*raw).dev.driver };
         // SAFETY: The dax bus's drivers are `struct dax_device_driver`s,
         // which embed `drv` (drivers/dax/bus.h, `to_dax_drv()`).
@@ -274,34 +279,45 @@ impl Device<device::Core<'_>> {
         }
         // SAFETY: `self.0` is valid (type invariant). Its only writer,
         // `memmap_on_memory_store()` (drivers/dax/bus.c), writes under
-        // `dax_dev_rwsem` and refuses while `dev->driver` is a kmem-type
-        // driver. `dax_bus_probe()` takes `dax_dev_rwsem` before calling
-        // probe, after `dev->driver` was set: a store either completed
-        // before that (and is seen here) or sees this driver and refuses.
-        Some(unsafe { (*raw).memmap_on_memory })
+        // `dax_dev_rwsem` and refuses a change while `dev->driver` is a
+        // kmem-type driver. `dax_bus_probe()` takes `dax_dev_rwsem` before
+        // calling probe, after `dev->driver` was set: a store either
+        // completed before that (and is seen here), or sees this driver and
+        // refuses, or stores the value the field already holds. That last,
+        // plain store races with this read, and nothing a driver can take
+        // excludes it (`dax_dev_rwsem` is private to bus.c): a data race by
+        // the letter of the memory model, as the C kmem's plain read has;
+        // one that stores the value already there, which KCSAN does not
+        // report (CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY). Reading with
+        // `READ_ONCE()` keeps it a single load, which sees that one value.
+        Some(unsafe { atomic_load(&raw mut (*raw).memmap_on_memory, Relaxed) })
     }
 
     /// Returns the device's physical ranges, unaligned, in index order.
     ///
     /// Sound on a kernel with kernel/patches/0001 ("dax/bus: refuse a
-    /// mapping write while the device has a driver"). On 7.3.4 as released,
-    /// `mapping_store()` can reallocate the ranges of a device while it is
-    /// being probed (it checks only the region's driver): this read, like the
-    /// C kmem's, then races with it, and nothing a driver can do prevents it
-    /// (`dax_dev_rwsem` is private to drivers/dax/bus.c).
+    /// mapping write while the device has a driver"); not on 7.3.4 as
+    /// released, where `mapping_store()` can reallocate the ranges of a
+    /// device while it is being probed (it checks only the region's
+    /// driver). This read, like the C kmem's, then races with it, and
+    /// nothing a driver can do prevents it: the bus's locks are private to
+    /// drivers/dax/bus.c.
     pub(crate) fn ranges(&self) -> Result<KVec<Range>> {
         let raw = self.as_raw();
-        // SAFETY: `self.0` is valid (type invariant). The bus writes
-        // `nr_range` and `ranges` under `dax_dev_rwsem`; `dax_bus_probe()`
-        // took and released it before probe, after `dev->driver` was set,
-        // and with the patch above `mapping_store()` refuses from then on,
-        // as `size_store()` does: the fields are stable until unbind.
+        // SAFETY: `self.0` is valid (type invariant). NOT guaranteed on
+        // 7.3.4 as released (see above). With kernel/patches/0001, every
+        // writer of `nr_range` and `ranges` (drivers/dax/bus.c) runs before
+        // `device_add()` (creation), after `device_del()` (unregister, which
+        // unbinds first), or holds `dax_dev_rwsem` and refuses while
+        // `dev->driver` is set (`size_store()`, `mapping_store()`);
+        // `dax_bus_probe()` took `dax_dev_rwsem` after `dev->driver` was set,
+        // so the fields are stable from here until unbind.
         let (nr, ranges) = unsafe { ((*raw).nr_range, (*raw).ranges) };
         let nr = usize::try_from(nr).map_err(|_| EINVAL)?;
         let mut out = KVec::with_capacity(nr, GFP_KERNEL)?;
         for i in 0..nr {
-            // SAFETY: `ranges` holds `nr_range` elements (as above), and
-            // `i < nr_range`.
+            // SAFETY: `ranges` holds `nr_range` elements (as above, with the
+            // same caveat on 7.3.4), and `i < nr_range`.
             let r = unsafe { (*ranges.add(i)).range };
             out.push(Range::new(r.start, r.end), GFP_KERNEL)?;
         }

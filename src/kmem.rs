@@ -129,8 +129,10 @@ unsafe extern "C" fn kmem_rs_state_store(
     buf: *const c_char,
     len: usize,
 ) -> isize {
-    // SAFETY: kernfs terminates the written bytes with a NUL; like
-    // `sysfs_streq()` in C, the value ends at the first NUL.
+    // SAFETY: kernfs terminates the written bytes with a NUL, and keeps the
+    // buffer, unchanged, for the call (fs/kernfs/file.c,
+    // `kernfs_fop_write_iter()`); like `sysfs_streq()` in C, the value ends
+    // at the first NUL.
     let value = unsafe { CStr::from_char_ptr(buf) };
     // SAFETY: `dev` is passed to a callback of `KmemDriver`'s groups.
     let stored = unsafe {
