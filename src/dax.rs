@@ -19,8 +19,9 @@
 //! `drivers/dax/` (an out-of-tree build reads them with `-I`).
 //!
 //! The kernel crate has no sysfs attribute abstraction in 7.3: a driver's
-//! attributes for its bound devices are C glue ([`DevGroups`]), whose
-//! callbacks reach the device and its data through [`with_bound`].
+//! attributes, its own and its bound devices', are C glue
+//! ([`AttributeGroups`]); the bound devices' callbacks reach the device and
+//! its data through [`with_bound`].
 
 use core::{
     marker::PhantomData,
@@ -75,27 +76,34 @@ impl DriverType {
     }
 }
 
-/// The attribute groups a driver's bound devices carry (the C driver's
-/// `dev_groups`): a static NULL-terminated array, built in C.
+/// Attribute groups of a driver: its own (`groups`, under
+/// /sys/bus/dax/drivers/NAME/) or its bound devices' (`dev_groups`). A
+/// static NULL-terminated array, built in C.
 ///
 /// # Invariants
 ///
-/// `0` is such an array, whose attributes' callbacks reach a device only as
-/// [`with_bound`] allows.
-pub(crate) struct DevGroups(*const *const kb::attribute_group);
+/// `0` is such an array. The callbacks of a device's attributes reach the
+/// device and its driver data only as [`with_bound`] allows; those of a
+/// driver's own attributes reach no device.
+pub(crate) struct AttributeGroups(*const *const kb::attribute_group);
 
-impl DevGroups {
+impl AttributeGroups {
     /// Wraps the groups `groups`.
     ///
     /// # Safety
     ///
-    /// `groups` is a static, NULL-terminated array of attribute groups whose
-    /// `show`/`store` callbacks reach the device they are called for, and its
-    /// driver data, only through [`with_bound`] for the driver they are
-    /// registered with.
+    /// `groups` is a static, NULL-terminated array of attribute groups. For
+    /// `dev_groups`, their `show`/`store` callbacks reach the device they are
+    /// called for, and its driver data, only through [`with_bound`] for the
+    /// driver they are registered with; for `groups`, they reach no device.
     pub(crate) unsafe fn from_raw(groups: *const *const kb::attribute_group) -> Self {
         // INVARIANT: The caller's guarantee.
         Self(groups)
+    }
+
+    /// Returns the raw array of `groups`, or null.
+    fn raw(groups: Option<Self>) -> *mut *const kb::attribute_group {
+        groups.map_or(core::ptr::null(), |g| g.0).cast_mut()
     }
 }
 
@@ -122,15 +130,15 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         name: &'static CStr,
         module: &'static ThisModule,
     ) -> Result {
-        let groups = T::dev_groups().map_or(core::ptr::null(), |g| g.0);
         // SAFETY: It's safe to set the fields of `struct dax_device_driver`
-        // on initialization; `groups` is null or static (`DevGroups`'s
-        // invariant).
+        // on initialization; the groups are null or static
+        // (`AttributeGroups`' invariant).
         unsafe {
             (*ddrv.get()).probe = Some(Self::probe_callback);
             (*ddrv.get()).remove = Some(Self::remove_callback);
             (*ddrv.get()).type_ = T::TYPE.to_raw();
-            (*ddrv.get()).drv.dev_groups = groups.cast_mut();
+            (*ddrv.get()).drv.groups = AttributeGroups::raw(T::groups());
+            (*ddrv.get()).drv.dev_groups = AttributeGroups::raw(T::dev_groups());
         }
         // SAFETY: `ddrv` is a valid `DriverType`, pinned until `unregister`
         // (the caller's guarantee); `name` and `module` are 'static.
@@ -212,9 +220,15 @@ pub(crate) trait Driver {
     /// What the driver is for.
     const TYPE: DriverType;
 
+    /// The driver's own attribute groups, which the driver core adds when
+    /// it registers the driver; none by default.
+    fn groups() -> Option<AttributeGroups> {
+        None
+    }
+
     /// The attribute groups the driver core adds to each bound device after
     /// probe, and removes before unbind; none by default.
-    fn dev_groups() -> Option<DevGroups> {
+    fn dev_groups() -> Option<AttributeGroups> {
         None
     }
 

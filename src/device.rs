@@ -202,8 +202,6 @@ pub(crate) struct KmemDevice {
     ranges: KVec<RangeInfo>,
     /// The device's target node (C: `numa_node`).
     node: i32,
-    /// The abstract distance of the node's memory type.
-    adistance: i32,
     /// The device's `memmap_on_memory`, fixed while it is bound.
     memmap_on_memory: bool,
     /// The current state in its C encoding, written under `memory`'s mutex
@@ -216,13 +214,12 @@ pub(crate) struct KmemDevice {
 }
 
 impl KmemDevice {
-    /// Creates a device named `name`, with `ranges`, on `node` at abstract
-    /// distance `adistance`, holding nothing yet.
+    /// Creates a device named `name`, with `ranges`, on `node`, holding
+    /// nothing yet.
     pub(crate) fn new(
         name: &CStr,
         ranges: KVec<RangeInfo>,
         node: i32,
-        adistance: i32,
         memmap_on_memory: bool,
     ) -> Result<Arc<Self>> {
         let init = try_pin_init!(Self {
@@ -230,7 +227,6 @@ impl KmemDevice {
             ram_name: ResourceName::new(c"System RAM (kmem)")?,
             ranges,
             node,
-            adistance,
             memmap_on_memory,
             state: Atomic::new(State::Unplugged.to_raw()),
             memory <- new_mutex!(DeviceMemory::default()),
@@ -264,11 +260,6 @@ impl KmemDevice {
     /// Returns the device's target node.
     pub(crate) fn node(&self) -> i32 {
         self.node
-    }
-
-    /// Returns the abstract distance of the node's memory type.
-    pub(crate) fn adistance(&self) -> i32 {
-        self.adistance
     }
 
     /// Returns the device's `memmap_on_memory`.

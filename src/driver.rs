@@ -18,7 +18,7 @@
 //! has its own ([`KmemDevice::ram_name`]): the module keeps no name.
 //!
 //! Lock order: a device's `memory` mutex, then the extras' (the view
-//! status's, the kept memory's); [`MEMORY_TYPES`] alone; and the
+//! status's, the kept memory's); the memory types' (tiers.rs) alone; and the
 //! memory-hotplug locks the core takes inside add and remove. The device
 //! hotplug lock is never held here.
 
@@ -39,7 +39,7 @@ use crate::{
     bindings,
     dax::{
         self,
-        DevGroups,
+        AttributeGroups,
         DriverType, //
     },
     device::{
@@ -69,21 +69,14 @@ use crate::{
     },
     tiers::{
         self,
-        NodeMemoryType,
-        TypeList, //
+        NodeMemoryType, //
     },
     units::format_size, //
 };
 
-kernel::sync::global_lock! {
-    // SAFETY: `init()` initialises it in module init, before the driver is
-    // registered, and nothing uses it before.
-    unsafe(uninit) static MEMORY_TYPES: Mutex<TypeList> = TypeList::new();
-}
-
-/// The driver's statics: the memory types' list (C: `kmem_memory_types`
-/// and its lock) and the extras'. Dropping it releases what they hold (C:
-/// `kmem_put_memory_types()` in `dax_kmem_exit()`).
+/// The driver's statics: the memory types' list (tiers.rs; C:
+/// `kmem_memory_types` and its lock) and the extras'. Dropping it releases
+/// what they hold (C: `kmem_put_memory_types()` in `dax_kmem_exit()`).
 pub(crate) struct Statics(());
 
 impl Statics {
@@ -98,8 +91,7 @@ impl Statics {
         // SAFETY: Called once, before any use, on statics (caller's
         // guarantee).
         unsafe {
-            MEMORY_TYPES.init();
-            MEMORY_TYPES.lock().init();
+            tiers::init();
             extras::init();
         }
         Self(())
@@ -108,8 +100,9 @@ impl Statics {
 
 impl Drop for Statics {
     fn drop(&mut self) {
-        // No device is bound (`Statics::init`'s guarantee).
-        MEMORY_TYPES.lock().put_all();
+        // SAFETY: No device is bound (`Statics::init`'s guarantee), so no
+        // memory type is used any more.
+        unsafe { tiers::put_all() };
         extras::exit();
     }
 }
@@ -131,12 +124,16 @@ impl dax::Driver for KmemDriver {
 
     const TYPE: DriverType = DriverType::Kmem;
 
-    fn dev_groups() -> Option<DevGroups> {
+    fn groups() -> Option<AttributeGroups> {
+        extras::driver_groups()
+    }
+
+    fn dev_groups() -> Option<AttributeGroups> {
         // SAFETY: The shim's groups (C: `dev_dax_kmem_groups`) hold the
         // `state` attribute only, whose callbacks are `kmem_rs_state_show`
         // and `kmem_rs_state_store` (src/kmem.rs), which reach the device
         // through `dax::with_bound::<KmemDriver>`.
-        Some(unsafe { DevGroups::from_raw(bindings::kmem_shim_dev_groups()) })
+        Some(unsafe { AttributeGroups::from_raw(bindings::kmem_shim_dev_groups()) })
     }
 
     fn probe<'bound>(
@@ -156,12 +153,12 @@ impl dax::Driver for KmemDriver {
 fn probe(dax: &dax::Device<Core<'_>>) -> Result<KmemData> {
     let dev = dax.as_ref();
     let node = valid_node(dev, dax.target_node())?;
-    let adistance = tiers::adistance(node);
-    let mtype = MEMORY_TYPES.lock().find_alloc(adistance)?;
+    let tier = extras::tier(node);
+    let mtype = tiers::find_alloc(tier.adistance)?;
     let (ranges, total_len) = aligned_ranges(dev, dax.ranges()?)?;
     let memmap_on_memory = dax.memmap_on_memory().ok_or(EINVAL)?;
-    let device = KmemDevice::new(dev.name(), ranges, node, adistance, memmap_on_memory)?;
-    let watch = Watch::new(&device)?;
+    let device = KmemDevice::new(dev.name(), ranges, node, memmap_on_memory)?;
+    let watch = Watch::new(&device, &tier)?;
 
     let mut mem = device.memory().lock();
     if let Some((kept, state)) = extras::take_over(dev, device.ranges()) {
@@ -351,6 +348,7 @@ fn add(
 /// reservations (C: `dax_kmem_do_hotremove()`): all or nothing.
 fn unplug(dev: &Device, device: &KmemDevice, mem: &mut DeviceMemory, watch: &Watch) -> Result {
     let timer = Timer::start();
+    extras::check_room(dev, device.node(), mem).map_err(|e| watch.failed("room", e))?;
     let set = Reservation::removal_set(&mut mem.slots)
         .map_err(|e| watch.failed("offline and remove", e))?;
     if let Err(e) = set.offline_and_remove() {

@@ -16,13 +16,21 @@
 //! ```text
 //! kmem.rs                 module root
 //! driver.rs               probe, unbind, `state` (the C driver's logic)
-//! extras/ (or parity.rs)  beyond C: view, kept memory, conflicts; one interface
+//! extras/ (or parity.rs)  beyond C, behind one interface: view, kept
+//!                         memory, conflicts, the unplug room check, the
+//!                         administrator's tier
 //! device.rs  state.rs     what kmem holds for one device; `state`'s rules
 //! dax.rs memhp.rs ioresource.rs tiers.rs range.rs units.rs sysfs.rs
-//!                         leaves: one kernel API each, `unsafe` only here
-//!                         (and in extras/'s leaves: blocks, debugfs, iowalk,
-//!                         module_ref)
+//!                         leaves: one kernel API each
 //! ```
+//!
+//! `unsafe` is in the leaves, in extras/'s leaves (blocks, debugfs, iowalk,
+//! module_ref, room, tier), and at the edges where C calls in or statics
+//! are set up: this file's `state` callbacks, the `global_lock!` statics
+//! and their `init()`s (`tiers.rs`, `extras/`'s `stranded.rs`, `view.rs`,
+//! `tier.rs`) and their callers in `driver.rs` and `extras/mod.rs`, and the
+//! shim's attribute groups handed to `dax.rs`. Every
+//! site is listed in Documentation/driver.rst, "Every unsafe site".
 //!
 //! `make EXTRAS=0` builds the driver without `src/extras/`: `src/parity.rs`
 //! stands in for it.

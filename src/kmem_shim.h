@@ -16,9 +16,12 @@
 #include <linux/memory_hotplug.h>
 #include <linux/memory-tiers.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/module.h>
 #include <linux/range.h>
 #include <linux/seq_file.h>
+#include <linux/swap.h>
 #include <linux/sysfs.h>
 
 /* Implemented in Rust, src/kmem.rs: the daxX.Y/state attribute. */
@@ -45,6 +48,20 @@ void kmem_shim_debugfs_remove(struct dentry *dentry);
 enum zone_type kmem_shim_page_zonenum(const struct page *page);
 bool kmem_shim_try_module_get(struct module *module);
 void kmem_shim_module_put(struct module *module);
+bool kmem_shim_page_vmemmap_self_hosted(const struct page *page);
+bool kmem_shim_node_has_memory(int nid);
+unsigned long kmem_shim_zone_free_pages(int nid, int zone);
+unsigned long kmem_shim_zone_low_wmark(int nid, int zone);
+unsigned long kmem_shim_zone_file_pages(int nid, int zone);
+long kmem_shim_nr_swap_pages(void);
+
+/*
+ * The extras': the driver's own attribute node_adistance, implemented in
+ * Rust, src/extras/tier.rs.
+ */
+ssize_t kmem_rs_node_adistance_show(char *buf);
+ssize_t kmem_rs_node_adistance_store(const char *buf, size_t len);
+const struct attribute_group **kmem_shim_driver_groups(void);
 
 /* Static inlines, or inlines in some configurations, as functions. */
 int kmem_shim_remove_memory(u64 start, u64 size);

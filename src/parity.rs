@@ -12,6 +12,7 @@ use kernel::{
 };
 
 use crate::{
+    dax::AttributeGroups,
     device::{
         DeviceMemory,
         KmemDevice, //
@@ -21,7 +22,8 @@ use crate::{
         Range,
         RangeInfo, //
     },
-    state::State, //
+    state::State,
+    tiers, //
 };
 
 /// The module-wide part: nothing.
@@ -44,6 +46,29 @@ pub(crate) unsafe fn init() {}
 /// Frees nothing.
 pub(crate) fn exit() {}
 
+/// Adds no attribute to the driver.
+pub(crate) fn driver_groups() -> Option<AttributeGroups> {
+    None
+}
+
+/// The abstract distance of a node.
+pub(crate) struct Tier {
+    /// The platform's, or kmem's default.
+    pub(crate) adistance: i32,
+}
+
+/// Returns the platform's abstract distance for `node`, or kmem's default.
+pub(crate) fn tier(node: i32) -> Tier {
+    Tier {
+        adistance: tiers::adistance(node).value,
+    }
+}
+
+/// Checks nothing: the unplug goes ahead, as the C kmem's does.
+pub(crate) fn check_room(_dev: &Device, _node: i32, _memory: &DeviceMemory) -> Result {
+    Ok(())
+}
+
 /// Measures nothing.
 pub(crate) struct Timer;
 
@@ -59,7 +84,7 @@ pub(crate) struct Watch;
 
 impl Watch {
     /// Lists `dev` nowhere.
-    pub(crate) fn new(_dev: &Arc<KmemDevice>) -> Result<Self> {
+    pub(crate) fn new(_dev: &Arc<KmemDevice>, _tier: &Tier) -> Result<Self> {
         Ok(Self)
     }
 

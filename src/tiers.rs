@@ -7,8 +7,11 @@
 //! Without `CONFIG_NUMA` the header's stubs run (through the C shim): no
 //! type is ever found or set, as for the C kmem.
 //!
-//! Lock order: the lock of the [`TypeList`]'s static is taken alone: probe
-//! looks the type up before the device's `memory` mutex exists.
+//! kmem's list of memory types (C: `kmem_memory_types` and
+//! `kmem_memory_type_lock`) is a static of this file, as in C.
+//!
+//! Lock order: [`MEMORY_TYPES`] is taken alone: probe looks the type up
+//! before the device's `memory` mutex exists.
 
 use core::ptr::NonNull;
 
@@ -25,88 +28,117 @@ use crate::bindings;
 /// times DRAM's (C: `MEMTIER_DEFAULT_DAX_ADISTANCE`).
 const DEFAULT_DAX_ADISTANCE: i32 = bindings::KMEM_CONST_MEMTIER_ADISTANCE_DRAM * 5;
 
-/// Returns the abstract distance of `node`: the platform's, else the default.
-pub(crate) fn adistance(node: i32) -> i32 {
-    let mut adist = DEFAULT_DAX_ADISTANCE;
-    // SAFETY: `adist` is a valid out parameter. The notifier's return value
-    // only says whether a platform driver answered; `adist` holds the result.
-    unsafe { bindings::kmem_shim_mt_calc_adistance(node, &mut adist) };
-    adist
+/// An abstract distance, and whether the platform gave it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Adistance {
+    /// The abstract distance.
+    pub(crate) value: i32,
+    /// Whether an algorithm the platform registered (ACPI HMAT, a CXL
+    /// region's CDAT) computed it; otherwise it is kmem's default.
+    pub(crate) from_platform: bool,
 }
 
-/// A list of memory types allocated by `mt_find_alloc_memory_type()` (C:
-/// `kmem_memory_types`), made to live in a static behind a lock: the
-/// driver's (C: `kmem_memory_type_lock`) serialises every use.
-/// `mt_find_alloc_memory_type()` and `mt_put_memory_types()` walk and change
-/// the list without a lock of their own (mm/memory-tiers.c): the list's
-/// owner must serialise them.
+/// Returns the abstract distance of `node`: the platform's, else the default
+/// (C: `mt_calc_adistance()` in `dev_dax_kmem_probe()`).
+pub(crate) fn adistance(node: i32) -> Adistance {
+    let mut value = DEFAULT_DAX_ADISTANCE;
+    // SAFETY: `value` is a valid out parameter.
+    let rc = unsafe { bindings::kmem_shim_mt_calc_adistance(node, &mut value) };
+    // The notifier chain's answer says whether an algorithm computed it
+    // (include/linux/memory-tiers.h).
+    let from_platform = rc & kernel::bindings::NOTIFY_STOP_MASK as i32 != 0;
+    Adistance {
+        value,
+        from_platform,
+    }
+}
+
+/// Returns the memory tier of abstract distance `adist` (C: the index
+/// `find_create_memory_tier()` gives, `adist >> MEMTIER_CHUNK_BITS`).
+pub(crate) fn tier_of(adist: i32) -> i32 {
+    adist >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
+}
+
+/// The list of memory types kmem allocated (C: `kmem_memory_types`), the
+/// data of [`MEMORY_TYPES`]. `mt_find_alloc_memory_type()` and
+/// `mt_put_memory_types()` walk and change the list without a lock of their
+/// own (mm/memory-tiers.c): the lock serialises them (C:
+/// `kmem_memory_type_lock`).
 ///
 /// # Invariants
 ///
-/// Once [`TypeList::init`] has run, `head` is an initialised list head that
-/// does not move, linking only memory types allocated onto it.
-pub(crate) struct TypeList {
+/// The only instance is [`MEMORY_TYPES`]' data, used only through the lock's
+/// guard, and only once [`init`] has run: `head` is then an initialised list
+/// head that does not move, linking only memory types allocated onto it.
+struct TypeList {
     /// The C list head, linked to the types by `mt_find_alloc_memory_type()`.
     head: Opaque<list_head>,
 }
 
-// SAFETY: The list is only reached through the lock of the static it lives
-// in, from any thread.
+// SAFETY: The list head and the types on it are only passed to C functions,
+// which may run on any thread; the list never moves (a static). A lock's
+// data must be `Send` for the lock to be `Sync`.
 unsafe impl Send for TypeList {}
 
-impl TypeList {
-    /// Returns a list to initialise with [`TypeList::init`].
-    pub(crate) const fn new() -> Self {
-        Self {
-            head: Opaque::uninit(),
-        }
-    }
-
-    /// Initialises the list head, empty.
-    ///
-    /// # Safety
-    ///
-    /// Called once, before any other use, on a list that never moves
-    /// afterwards (a static).
-    pub(crate) unsafe fn init(&self) {
-        // SAFETY: `head` is valid for writes and stays where it is (caller's
-        // guarantee).
-        unsafe { kernel::bindings::INIT_LIST_HEAD(self.head.get()) };
-    }
-
-    /// Returns the memory type for `adist` on this list, allocating it if
-    /// needed; `None` without NUMA, whose stubs allocate none (C: a NULL
-    /// type, which the C kmem passes on as is).
-    pub(crate) fn find_alloc(&self, adist: i32) -> Result<Option<MemoryType>> {
-        // SAFETY: The list head is initialised (type invariant); the caller
-        // holds the lock of the static the list lives in (it has `&self`
-        // only through it).
-        let mtype =
-            unsafe { bindings::kmem_shim_mt_find_alloc_memory_type(adist, self.head.get()) };
-        let mtype = from_err_ptr(mtype)?;
-        // INVARIANT: A non-error, non-NULL type is on our list. With NUMA,
-        // `mt_find_alloc_memory_type()` returns a type or an error, never
-        // NULL: `None` comes only from the !NUMA stub.
-        Ok(NonNull::new(mtype).map(MemoryType))
-    }
-
-    /// Puts every type on the list (C: `mt_put_memory_types()`): for module
-    /// exit, once no device uses them. Types still set on a node keep the
-    /// reference the node took.
-    pub(crate) fn put_all(&self) {
-        // SAFETY: As in `find_alloc`; no device uses the types any more
-        // (caller's guarantee: every device is unbound).
-        unsafe { bindings::kmem_shim_mt_put_memory_types(self.head.get()) };
-    }
+kernel::sync::global_lock! {
+    // SAFETY: `init()` initialises the lock and then the list, in module
+    // init, before the driver is registered; nothing uses either before.
+    unsafe(uninit) static MEMORY_TYPES: Mutex<TypeList> = TypeList {
+        head: Opaque::uninit(),
+    };
 }
 
-/// A memory type on a [`TypeList`].
+/// Initialises the list of memory types and its lock.
+///
+/// # Safety
+///
+/// Called once, from module init, before the driver is registered (before
+/// anything else of this file).
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, before any use (caller's guarantee).
+    unsafe { MEMORY_TYPES.init() };
+    let list = MEMORY_TYPES.lock();
+    // SAFETY: `head` is valid for writes and never moves (a static); no one
+    // else uses it yet (caller's guarantee).
+    // INVARIANT: From here on the list head is initialised.
+    unsafe { kernel::bindings::INIT_LIST_HEAD(list.head.get()) };
+}
+
+/// Returns kmem's memory type for `adist`, allocating it if needed; `None`
+/// without NUMA, whose stubs allocate none (C: `kmem_find_alloc_memory_type()`,
+/// a NULL type, which the C kmem passes on as is).
+pub(crate) fn find_alloc(adist: i32) -> Result<Option<MemoryType>> {
+    let list = MEMORY_TYPES.lock();
+    // SAFETY: The list head is initialised, and the lock held serialises
+    // every use of the list (type invariant).
+    let mtype = unsafe { bindings::kmem_shim_mt_find_alloc_memory_type(adist, list.head.get()) };
+    let mtype = from_err_ptr(mtype)?;
+    // INVARIANT: A non-error, non-NULL type is on our list. With NUMA,
+    // `mt_find_alloc_memory_type()` returns a type or an error, never NULL:
+    // `None` comes only from the !NUMA stub.
+    Ok(NonNull::new(mtype).map(MemoryType))
+}
+
+/// Puts every memory type kmem allocated (C: `kmem_put_memory_types()`):
+/// for module exit, once no device uses them. Types still set on a node
+/// keep the reference the node took.
+///
+/// # Safety
+///
+/// No [`MemoryType`] is used afterwards: every device is unbound.
+pub(crate) unsafe fn put_all() {
+    let list = MEMORY_TYPES.lock();
+    // SAFETY: As in `find_alloc`; no type is used afterwards (caller's
+    // guarantee).
+    unsafe { bindings::kmem_shim_mt_put_memory_types(list.head.get()) };
+}
+
+/// A memory type on kmem's list.
 ///
 /// # Invariants
 ///
-/// Points to a `struct memory_dev_type` on kmem's list, which lives until the
-/// list's [`TypeList::put_all`], at module exit, after every device is
-/// unbound.
+/// Points to a `struct memory_dev_type` on kmem's list, which lives until
+/// [`put_all`], at module exit, after every device is unbound.
 #[derive(Clone, Copy)]
 pub(crate) struct MemoryType(NonNull<bindings::memory_dev_type>);
 

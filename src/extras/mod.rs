@@ -9,16 +9,25 @@
 //! - memory an unbind leaves online kept, and taken over by the device's
 //!   next bind ([`keep`], [`take_over`]; [`stranded`]);
 //! - what stands in the way of a range that cannot be reserved
-//!   ([`explain_conflict`]; [`iowalk`]).
+//!   ([`explain_conflict`]; [`iowalk`]);
+//! - the abstract distance (so the memory tier) of a node chosen by the
+//!   administrator, where the firmware gives none or a wrong one ([`tier`],
+//!   the driver attribute `node_adistance`);
+//! - an unplug refused early when the rest of the system has no room for
+//!   the pages in use on the device's memory, where offlining would retry
+//!   until a signal ([`check_room`]; [`room`]).
 //!
 //! Nothing here changes what the driver does with the kernel's objects, but
-//! for kept memory: the driver hands it over instead of leaking it.
+//! for kept memory (the driver hands it over instead of leaking it), the
+//! chosen abstract distance, and the refused unplug.
 
 mod blocks;
 mod debugfs;
 mod iowalk;
 mod module_ref;
+mod room;
 mod stranded;
+mod tier;
 mod view;
 
 use kernel::{
@@ -32,6 +41,8 @@ use kernel::{
 };
 
 use crate::{
+    bindings,
+    dax::AttributeGroups,
     device::{
         DeviceMemory,
         KmemDevice, //
@@ -42,10 +53,14 @@ use crate::{
         Range,
         RangeInfo, //
     },
-    state::State, //
+    state::State,
+    tiers,
+    units::format_size, //
 };
 
 use self::blocks::BlockCounts;
+
+pub(crate) use self::tier::Tier;
 
 /// The module-wide part: the debugfs view's directory and files.
 pub(crate) struct Extras {
@@ -72,14 +87,57 @@ pub(crate) unsafe fn init() {
     unsafe {
         view::init();
         stranded::init();
+        tier::init();
     }
 }
 
 /// Frees what the statics still allocate: for module exit, once the driver
-/// is unregistered (every device unbound).
+/// is unregistered (every device unbound, the driver's attributes gone).
 pub(crate) fn exit() {
     view::clear();
     stranded::clear();
+    tier::clear();
+}
+
+/// Returns the driver's own attribute groups: `node_adistance`.
+pub(crate) fn driver_groups() -> Option<AttributeGroups> {
+    // SAFETY: The shim's groups (`kmem_drv_groups`) hold the driver
+    // attribute `node_adistance` only, whose callbacks reach no device.
+    Some(unsafe { AttributeGroups::from_raw(bindings::kmem_shim_driver_groups()) })
+}
+
+/// Returns the abstract distance the device's node gets: the
+/// administrator's choice for `node`, if any, else the platform's or kmem's
+/// default.
+pub(crate) fn tier(node: i32) -> Tier {
+    tier::choose(node, tiers::adistance(node))
+}
+
+/// Refuses, with `ENOMEM` and a message saying what it counted, an unplug
+/// of `memory` whose pages in use the other nodes cannot take.
+pub(crate) fn check_room(dev: &Device, node: i32, memory: &DeviceMemory) -> Result {
+    let Some(room) = room::room_elsewhere(node) else {
+        return Ok(());
+    };
+    let used: u64 = memory
+        .slots
+        .iter()
+        .flatten()
+        .filter(|r| r.is_added())
+        .map(|r| room::used_pages(r.range()))
+        .sum();
+    if used <= room {
+        return Ok(());
+    }
+    let page = kernel::page::PAGE_SIZE as u64;
+    let (mut u, mut f) = ([0u8; 16], [0u8; 16]);
+    dev_warn!(
+        dev,
+        "unplug refused: {} in use on its memory, the other nodes can take {} (free above their low watermarks, page cache, free swap)\n",
+        format_size(used * page, &mut u),
+        format_size(room * page, &mut f)
+    );
+    Err(ENOMEM)
 }
 
 /// Measures how long an add or a remove takes, for the view.
@@ -101,9 +159,10 @@ impl Timer {
 pub(crate) struct Watch(view::Listed);
 
 impl Watch {
-    /// Lists `dev` in the view until the returned [`Watch`] is dropped.
-    pub(crate) fn new(dev: &Arc<KmemDevice>) -> Result<Self> {
-        Ok(Self(view::Listed::new(dev)?))
+    /// Lists `dev`, whose node has `tier`, in the view until the returned
+    /// [`Watch`] is dropped.
+    pub(crate) fn new(dev: &Arc<KmemDevice>, tier: &Tier) -> Result<Self> {
+        Ok(Self(view::Listed::new(dev, tier)?))
     }
 
     /// Records a completed add, with `memmap_on_memory`, timed by `timer`.

@@ -11,8 +11,11 @@
 //! - `resources`: for each aligned range, what three walks of the iomem tree
 //!   find there (see below), with flags.
 //! - `blocks`: for each aligned range, its memory blocks by state and zone.
-//! - `status`: node, memory tier, memory group, `memmap_on_memory`,
-//!   the time the last add and remove took, and the last error.
+//! - `status`: node, abstract distance and memory tier, where the distance
+//!   came from (`platform`: ACPI HMAT or a CXL region's CDAT; `default`;
+//!   `admin`: `node_adistance`) and what the platform or the default gave,
+//!   memory group, `memmap_on_memory`, the time the last add and remove
+//!   took, and the last error.
 //! - `selfcheck`: does the kernel see each aligned range as System RAM? One
 //!   line per range:
 //!
@@ -61,9 +64,9 @@ use kernel::{
 };
 
 use crate::{
-    bindings,
     device::KmemDevice,
-    memhp, //
+    memhp,
+    tiers, //
 };
 
 use super::{
@@ -77,6 +80,7 @@ use super::{
         Found,
         Walk, //
     }, //
+    tier::Tier,
 };
 
 kernel::sync::global_lock! {
@@ -121,6 +125,8 @@ pub(crate) struct Status {
 pub(crate) struct Entry {
     /// The device.
     device: Arc<KmemDevice>,
+    /// The abstract distance of its node, and where it came from.
+    tier: Tier,
     /// Its status, written by the driver through [`Listed`].
     #[pin]
     status: Mutex<Status>,
@@ -157,10 +163,11 @@ pub(crate) struct Listed(Arc<Entry>);
 
 impl Listed {
     /// Lists `device` until the returned [`Listed`] is dropped.
-    pub(crate) fn new(device: &Arc<KmemDevice>) -> Result<Self> {
+    pub(crate) fn new(device: &Arc<KmemDevice>, tier: &Tier) -> Result<Self> {
         let entry = Arc::pin_init(
             pin_init!(Entry {
                 device: device.clone(),
+                tier: *tier,
                 status <- new_mutex!(Status::default()),
             }),
             GFP_KERNEL,
@@ -337,13 +344,12 @@ fn status(entry: &Entry, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result 
         }
     }
     let dev = &entry.device;
+    let tier = &entry.tier;
     writeln!(f, "{name} node={}", dev.node())?;
-    writeln!(f, "{name} adistance={}", dev.adistance())?;
-    writeln!(
-        f,
-        "{name} memory_tier={}",
-        dev.adistance() >> bindings::KMEM_CONST_MEMTIER_CHUNK_BITS
-    )?;
+    writeln!(f, "{name} adistance={}", tier.adistance)?;
+    writeln!(f, "{name} memory_tier={}", tiers::tier_of(tier.adistance))?;
+    writeln!(f, "{name} adistance_source={}", tier.source.name())?;
+    writeln!(f, "{name} computed_adistance={}", tier.computed)?;
     // The device's mutex, then the entry's (as the driver takes them).
     let memory = dev.memory().lock();
     opt(f, name, "memory_group", memory.group_id())?;
