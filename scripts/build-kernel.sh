@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Builds the guest kernel of one flavor (debug or release) with LLVM=-19, in a
-# cache directory outside the work tree keyed by kernel version, config hash
-# and toolchain versions, so that a second run is a no-op. Prints the build
-# directory (usable as KDIR) on stdout.
+# Builds the guest kernel of one flavor with LLVM=-19, in a cache directory
+# outside the work tree keyed by kernel version, config hash and toolchain
+# versions (and, for patched, the patches), so that a second run is a no-op.
+# Prints the build directory (usable as KDIR) on stdout.
 #
-#   scripts/build-kernel.sh [--flavor debug|release] [--print]
+#   scripts/build-kernel.sh [--flavor debug|release|patched] [--print]
+#
+# debug and release are 7.3 as Debian ships it, with kernel/common.config
+# and kernel/FLAVOR.config. patched is the debug kernel with the series in
+# kernel/patches/ applied, to a copy of the source made for it (hard links
+# for the files the patches leave alone).
 #
 # --print only prints the directory the flavor would be built in.
 set -euo pipefail
@@ -19,11 +24,23 @@ while (($#)); do
 	*) die "usage: $0 [--flavor debug|release] [--print]" ;;
 	esac
 done
-case $flavor in debug|release) ;; *) die "unknown flavor '$flavor'" ;; esac
+case $flavor in debug|release|patched) ;; *) die "unknown flavor '$flavor'" ;; esac
 
-frags=("$KMEM_ROOT/kernel/common.config" "$KMEM_ROOT/kernel/$flavor.config")
 src=$("$KMEM_ROOT/scripts/fetch-kernel.sh")
 kver=$(basename "$src" | sed "s/^$KMEM_KPKG-//; s/[^A-Za-z0-9.+_-]/_/g")
+patches=()
+if [ "$flavor" = patched ]; then
+	frags=("$KMEM_ROOT/kernel/common.config" "$KMEM_ROOT/kernel/debug.config"
+	       "$KMEM_ROOT/kernel/patched.config")
+	patches=("$KMEM_ROOT"/kernel/patches/[0-9][0-9][0-9][1-9]-*.patch)
+	[ -f "${patches[0]}" ] || die "no patches in $KMEM_ROOT/kernel/patches"
+	# The key follows what the patches change, from each one's first
+	# "diff --git" on: a reworded commit message needs no new kernel.
+	phash=$(sed -s -n '/^diff --git /,$p' "${patches[@]}" | sha256sum | cut -c1-12)
+	patched_src=$(dirname "$src")/$(basename "$src")-patched-$phash
+else
+	frags=("$KMEM_ROOT/kernel/common.config" "$KMEM_ROOT/kernel/$flavor.config")
+fi
 rustc_ver=$(rustc --version | awk '{print $2}')
 # The key holds the fragments' options, not their comments: a comment
 # changed in kernel/*.config costs no rebuild. "# CONFIG_X is not set" is an
@@ -32,6 +49,7 @@ key_input=$( {
 	grep -hE '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "${frags[@]}"
 	echo "defconfig=x86_64_defconfig LLVM=$KMEM_LLVM"
 	rustc --version; bindgen --version; "clang$KMEM_LLVM" --version | head -n1
+	[ -z "${phash:-}" ] || echo "patches=$phash"
 } )
 hash=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
 out=$KMEM_CACHE/build/$kver-$flavor-rustc$rustc_ver-$hash
@@ -40,6 +58,24 @@ if [ -f "$out/.kmem-rs-built" ]; then
 	log "kernel $flavor: cached in $out"
 	echo "$out"
 	exit 0
+fi
+
+# The patched flavor's source: a copy of the fetched tree with the series
+# applied in order, each with patch -p1 (which writes a patched file anew,
+# so the hard links of the copy never change the fetched tree).
+if [ "$flavor" = patched ]; then
+	if [ ! -f "$patched_src/.kmem-rs-patched" ]; then
+		rm -rf "$patched_src" "$patched_src.tmp"
+		cp -al "$src" "$patched_src.tmp"
+		for p in "${patches[@]}"; do
+			log "kernel patched: applying $(basename "$p")"
+			patch -d "$patched_src.tmp" -p1 -s --no-backup-if-mismatch <"$p" ||
+				die "$(basename "$p") does not apply to $src"
+		done
+		touch "$patched_src.tmp/.kmem-rs-patched"
+		mv "$patched_src.tmp" "$patched_src"
+	fi
+	src=$patched_src
 fi
 
 # Its own -j, not the jobserver of the make that runs this (make -j2 module

@@ -8,6 +8,8 @@
 #  - rustfmt: `rustfmt --check` on the crate (src/kmem.rs and every module it
 #    lists) with the kernel's .rustfmt.toml;
 #  - checkpatch: scripts/checkpatch.pl reports no error on the C files;
+#  - patches: kernel/patches/ apply to the fetched tree and pass
+#    checkpatch --strict;
 #  - install: `make install` refuses a kernel the module cannot go into
 #    (DEV_DAX_KMEM=y; no RUST, MEMORY_HOTPLUG or DEV_DAX), and only warns
 #    without MEMORY_HOTREMOVE;
@@ -61,6 +63,21 @@ for f in src/kmem_shim.c src/kmem_shim.h src/extras/shim.c src/bindings_helper.h
 	grep -q ': ERROR:' "$tmp/cp" && ok=1
 done
 result checkpatch "$ok" "checkpatch.pl reports no error on the C shim and the test module" "$tmp/cp"
+
+# kernel/patches: each patch applies to the fetched tree (a dry run: no two
+# touch the same file) and passes checkpatch --strict. Not checked here:
+# Signed-off-by (whoever sends the series adds theirs) and the commit ids
+# the messages cite (the fetched tree has no git history; upstream.rst says
+# where each id was checked).
+ok=0
+: >"$tmp/kp"
+for p in kernel/patches/[0-9][0-9][0-9][1-9]-*.patch; do
+	patch -d "$src" -p1 --dry-run -s <"$p" >>"$tmp/kp" 2>&1 ||
+		{ echo "$p does not apply" >>"$tmp/kp"; ok=1; }
+	perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-signoff --ignore UNKNOWN_COMMIT_ID \
+		--terse "$p" >>"$tmp/kp" 2>&1 || ok=1
+done
+result patches "$ok" "kernel/patches apply to the fetched tree and pass checkpatch --strict" "$tmp/kp"
 
 # install: each case (WHAT) is a fake kernel tree, the cached kernel's
 # .config with one option changed (SED) and its kernel.release, nothing to
