@@ -6,6 +6,12 @@
 #   make check      set up, build, boot the guest, run every test (debug kernel)
 #   make check T=view.sh [S=SESSION]
 #                   only that test (or tests), in the first session running it
+#   make check KERNEL=patched
+#                   the same on the debug kernel with kernel/patches/ applied
+#                   (built and cached like the others on first use)
+#   make check EXTRAS=0
+#                   the same with the module built with EXTRAS=0: the tests
+#                   skip the checks of our extras, each skip named
 #   make progs      build the guest's static test programs and the test-only
 #                   module kmem_test_claim.ko (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
@@ -31,7 +37,8 @@
 #   make clean      remove the module build output
 #
 # KDIR=/path/to/kernel/build builds against your own Rust-enabled kernel
-# instead of the cached one. FLAVOR=release selects the benchmark kernel.
+# instead of the cached one. FLAVOR=release selects the benchmark kernel,
+# FLAVOR=patched the debug kernel with kernel/patches/.
 
 .DEFAULT_GOAL := all
 FLAVOR ?= debug
@@ -72,11 +79,13 @@ progs: kernel
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/claim MO=$(CURDIR)/build/claim-$(FLAVOR) LLVM=$(LLVM) modules
 	@cp $(CURDIR)/build/claim-$(FLAVOR)/kmem_test_claim.ko $(CURDIR)/build/selftests/
 
+# KERNEL=patched runs the tests on the debug kernel with kernel/patches/.
+KERNEL ?= debug
 check:
 ifdef T
-	scripts/one-test.sh $(if $(S),--session $(S)) $(T)
+	scripts/one-test.sh --flavor $(KERNEL) --extras $(EXTRAS) $(if $(S),--session $(S)) $(T)
 else
-	scripts/run-tests.sh --flavor debug
+	scripts/run-tests.sh --flavor $(KERNEL) --extras $(EXTRAS)
 endif
 
 stress:

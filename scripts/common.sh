@@ -56,9 +56,10 @@ private_apt() {
 }
 
 # pmem_qemu_opts SPEC -- qemu/run's options for a sessions-file PMEM field,
-# PMEM[:nonuma][:Ndev][:SIZE] (the pmem kind, a guest without NUMA nodes,
-# how many CXL memory devices, the pmem size or each CXL device's), in the
-# array qemu_opts. Fails on a part it does not know.
+# PMEM[:nonuma][:hmat][:Ndev][:SIZE] (the pmem kind, a guest without NUMA
+# nodes, one with an ACPI HMAT, how many CXL memory devices, the pmem size
+# or each CXL device's), in the array qemu_opts. Fails on a part it does
+# not know.
 pmem_qemu_opts() {
 	local o parts=()
 	qemu_opts=(--pmem "${1%%:*}")
@@ -66,6 +67,7 @@ pmem_qemu_opts() {
 	for o in "${parts[@]}"; do
 		case $o in
 		nonuma) qemu_opts+=(--numa off) ;;
+		hmat) qemu_opts+=(--hmat) ;;
 		[0-9]dev) qemu_opts+=(--cxl-devices "${o%dev}") ;;
 		*[MG]) qemu_opts+=(--pmem-size "$o") ;;
 		*) log "unknown part '$o' of '$1'"; return 1 ;;

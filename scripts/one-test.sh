@@ -9,11 +9,13 @@
 # that needs an earlier one is listed with it: after_stuck.sh needs
 # dax_kselftest.sh (T="dax_kselftest.sh after_stuck.sh").
 #
-#   scripts/one-test.sh [--session NAME] TEST...
+#   scripts/one-test.sh [--flavor debug|patched] [--extras 0|1] [--session NAME] TEST...
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-session=
+session= flavor=debug extras=1
+[ "${1:-}" = --flavor ] && { flavor=$2; shift 2; }
+[ "${1:-}" = --extras ] && { extras=$2; shift 2; }
 [ "${1:-}" = --session ] && { session=$2; shift 2; }
 read -ra tests <<<"$*"
 ((${#tests[@]})) || die "usage: $0 [--session NAME] TEST..."
@@ -47,4 +49,4 @@ trap 'rm -f "$file"' EXIT
 echo "$line" >"$file"
 log "running: $line"
 # One guest, and the host-side gates beside it on another CPU.
-scripts/run-tests.sh --flavor debug --sessions "$file"
+scripts/run-tests.sh --flavor "$flavor" --extras "$extras" --sessions "$file"

@@ -6,8 +6,8 @@
 # every test's KTAP from the console and prints per-test results and the line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-#   scripts/run-tests.sh [--flavor debug|release] [--sessions FILE]
-#                        [--jobs N] [--only SESSION]...
+#   scripts/run-tests.sh [--flavor debug|release|patched] [--sessions FILE]
+#                        [--jobs N] [--only SESSION]... [--extras 0|1]
 #
 # FILE defaults to selftests/sessions; `make stress` uses
 # selftests/sessions.stress, with longer counts.
@@ -18,14 +18,15 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-flavor=debug only=() sessions=selftests/sessions jobs=${KMEM_JOBS:-}
+flavor=debug only=() sessions=selftests/sessions jobs=${KMEM_JOBS:-} extras=1
 while (($#)); do
 	case $1 in
 	--flavor) flavor=$2; shift 2 ;;
 	--only) only+=("$2"); shift 2 ;;
 	--sessions) sessions=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
-	*) die "usage: $0 [--flavor debug|release] [--sessions FILE] [--jobs N] [--only SESSION]..." ;;
+	--extras) extras=$2; shift 2 ;;
+	*) die "usage: $0 [--flavor debug|release|patched] [--sessions FILE] [--jobs N] [--only SESSION]... [--extras 0|1]" ;;
 	esac
 done
 
@@ -33,7 +34,7 @@ cd "$KMEM_ROOT"
 total_start=$(date +%s)
 # The crate is one rustc run: the test programs and the claim module build
 # beside it (a clean clone: 8 s with -j2, 14 s without).
-make --no-print-directory -j"$(nproc)" FLAVOR="$flavor" module progs >&2
+make --no-print-directory -j"$(nproc)" FLAVOR="$flavor" EXTRAS="$extras" module progs >&2
 mkdir -p out
 # This run's results: a file of its own, so that two runs at once (two
 # `make check T=...` of different sessions) do not count each other's;
@@ -148,7 +149,7 @@ run_session() {
 	# ends the session at the detector's next check, within twice that.
 	# The time-out only stops a guest that stays busy. TCG guests slow
 	# down by a factor of two or more when the host is loaded.
-	"$KMEM_ROOT/qemu/run" --flavor "$flavor" "${qemu_opts[@]}" --script "$script" \
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" --extras "$extras" "${qemu_opts[@]}" --script "$script" \
 		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
 	count_log "$name" "$log" "$rc" "$(session_tests "$rest" | tr '\n' ' ')" >"$file"

@@ -62,11 +62,11 @@ check "/proc/iomem keeps System RAM (kmem) at $rng" \
 expect_write "binding $region again succeeds" ok "$CXL_DRIVERS/cxl_region/bind" "$region"
 check "the CXL core makes no dax device over online System RAM" \
 	test -z "$(ls -d "$CXL_BASE/dax_$region" 2>/dev/null)"
-if [ "$WHICH" = rust ]; then
+if keeps_memory "$WHICH"; then
 	check "our kmem keeps the memory: rmmod kmem is refused" rmmod_refused
 else
 	unload_kmem
-	check "the C kmem forgets the memory: rmmod kmem succeeds" test ! -d /sys/module/kmem
+	check "the $WHICH kmem (no kept memory) forgets the memory: rmmod kmem succeeds" test ! -d /sys/module/kmem
 fi
 ask quit >/dev/null
 wait

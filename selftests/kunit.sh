@@ -8,11 +8,15 @@
 # suite that vanishes or loses cases fails, and the plan is fixed.
 . "${0%/*}/lib.sh"
 KUNIT=/sys/kernel/debug/kunit
-# SUITE:CASES
-SUITES="kmem_rs_state:5 kmem_rs_range:4 kmem_rs_resource:5 kmem_rs_takeover:1"
+# SUITE:CASES. The extras' suites are in the module only with its extras:
+# built with EXTRAS=0, each must be absent (no directory in debugfs/kunit).
+SUITES="kmem_rs_state:5 kmem_rs_range:4"
+EXTRA_SUITES="kmem_rs_resource:5 kmem_rs_takeover:1 kmem_rs_tier:3"
+extras_built && SUITES+=" $EXTRA_SUITES"
 
 plan=0
 for sc in $SUITES; do plan=$(( plan + 1 + ${sc#*:} )); done
+extras_built || plan=$(( plan + $(wc -w <<<"$EXTRA_SUITES") ))
 ktap_print_header
 ktap_set_plan "$plan"
 unload_kmem
@@ -39,6 +43,16 @@ for sc in $SUITES; do
 	fi
 	cases+=("${found[@]}")
 done
+if ! extras_built; then
+	for sc in $EXTRA_SUITES; do
+		s=${sc%%:*}
+		if [ -e "$KUNIT/$s" ]; then
+			cases+=("not ok - $s: an extra's suite, in a module built with EXTRAS=0")
+		else
+			cases+=("ok - $s: absent, as the module was built with EXTRAS=0")
+		fi
+	done
+fi
 for c in "${cases[@]}"; do
 	if [[ $c == ok* ]]; then ktap_test_pass "${c#ok - }"; else ktap_test_fail "${c#not ok - }"; fi
 done

@@ -183,9 +183,55 @@ guest_kind() {
 	echo "$kind"
 }
 
-# debug_flavor -- the guest runs the debug kernel (kmem_rs.flavor=debug),
-# whose config promises KASAN, lockdep, kmemleak and fault injection.
-debug_flavor() { cmdline_arg kmem_rs.flavor; [ "$REPLY" = debug ]; }
+# debug_flavor -- the guest runs a kernel of the debug config
+# (kmem_rs.flavor=debug, or patched: the same with kernel/patches/), which
+# promises KASAN, lockdep, kmemleak and fault injection.
+debug_flavor() { cmdline_arg kmem_rs.flavor; [ "$REPLY" = debug ] || [ "$REPLY" = patched ]; }
+
+# patched_kernel -- the guest runs the debug kernel with kernel/patches/
+# applied (kmem_rs.flavor=patched), which promises their fixes.
+patched_kernel() { cmdline_arg kmem_rs.flavor; [ "$REPLY" = patched ]; }
+
+# extras_built -- the kmem under test is built with its extras (the debugfs
+# view, kept memory, the conflict report): qemu/run writes kmem_rs.extras=0
+# when the module is the parity-only one (make check EXTRAS=0).
+extras_built() { cmdline_arg kmem_rs.extras; [ "$REPLY" != 0 ]; }
+
+# EXTRAS_SKIP -- why a check of an extra is skipped with EXTRAS=0.
+EXTRAS_SKIP="an extra of ours: the module under test was built with EXTRAS=0"
+
+# require_extras -- skip the whole test, saying why, if the module under
+# test has no extras. Call after ktap_print_header.
+require_extras() {
+	extras_built && return 0
+	ktap_skip_all "$EXTRAS_SKIP"
+	exit "$KSFT_SKIP"
+}
+
+# extra_check DESCRIPTION COMMAND... -- check, for an extra of ours; a skip,
+# saying why, when the module under test has none.
+extra_check() {
+	if extras_built; then
+		check "$@"
+	else
+		ktap_test_skip "$1: $EXTRAS_SKIP"
+	fi
+}
+
+# extra_expect_eq DESCRIPTION EXPECTED SEEN -- expect_eq, for an extra of
+# ours; a skip, saying why, when the module under test has none.
+extra_expect_eq() {
+	if extras_built; then
+		expect_eq "$@"
+	else
+		ktap_test_skip "$1: $EXTRAS_SKIP"
+	fi
+}
+
+# keeps_memory WHICH -- the kmem under test keeps memory an unbind leaves
+# online (ours, with its extras); otherwise it leaks it until reboot, as
+# the C kmem does.
+keeps_memory() { [ "$1" = rust ] && extras_built; }
 
 # require KIND WHAT COMMAND... -- the test's precondition: COMMAND succeeds.
 # If it does not, a guest of kind KIND (guest_kind), which promises WHAT,

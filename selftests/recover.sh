@@ -18,6 +18,7 @@ HP=$DAX_BASE/$DEV/state
 log_has() { dmesg | tail -n +"$(( mark + 1 ))" | grep -F "$DEV: " | grep -qF "$1"; }
 
 ktap_print_header
+require_extras
 ktap_set_plan 22
 unload_kmem
 load_kmem rust

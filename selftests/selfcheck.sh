@@ -28,6 +28,7 @@ selfcheck_is() {
 }
 
 ktap_print_header
+require_extras
 ktap_set_plan 9
 unload_kmem
 load_kmem rust

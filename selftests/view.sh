@@ -117,6 +117,7 @@ dev_over_ram() {
 }
 
 ktap_print_header
+require_extras
 ktap_set_plan 24
 unload_kmem
 load_kmem rust

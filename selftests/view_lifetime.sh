@@ -20,6 +20,7 @@ read_omits() {
 }
 
 ktap_print_header
+require_extras
 ktap_set_plan $(( 6 * $(wc -w <<<"$VIEW_FILES") + 1 ))
 unload_kmem
 mark=$(dmesg | wc -l)
