@@ -426,6 +426,53 @@ tier_of() {
 	echo "$out"
 }
 
+# vmstat NAME -- set REPLY to the /proc/vmstat counter NAME (0 if absent).
+vmstat() {
+	local k v
+	REPLY=0
+	while read -r k v; do [ "$k" = "$1" ] && { REPLY=$v; return; }; done </proc/vmstat
+}
+
+# demoted -- set REPLY to the pages demoted so far, by kswapd and directly.
+demoted() {
+	local a
+	vmstat pgdemote_kswapd; a=$REPLY
+	vmstat pgdemote_direct; REPLY=$((a + REPLY))
+}
+
+# node_free_mib NODE -- set REPLY to NODE's free memory in MiB.
+node_free_mib() {
+	local a b k v
+	REPLY=0
+	while read -r a b k v _; do
+		[ "$k" = MemFree: ] && { REPLY=$((v / 1024)); return; }
+	done <"/sys/devices/system/node/node$1/meminfo"
+}
+
+# count_on NODE ANSWER -- the pages on NODE in a bin/pattern answer.
+count_on() { grep -o "[=,]$1:[0-9]*" <<<"$2" | cut -d: -f2 | grep . || echo 0; }
+
+# pressure_start NODE MIB -- start a bin/pattern bound to NODE and fill MIB
+# with it; set REPLY to its answer. It talks through FIFOs (bash has one
+# coprocess at a time), and holds its memory until pressure_stop.
+pressure_start() {
+	rm -f /tmp/pressure.in /tmp/pressure.out
+	mkfifo /tmp/pressure.in /tmp/pressure.out
+	"$KMEM_TESTS/bin/pattern" "$1" "$2" </tmp/pressure.in >/tmp/pressure.out &
+	PRESSURE_PID=$!
+	exec {PRESSURE_IN}>/tmp/pressure.in
+	echo fill >&"$PRESSURE_IN"
+	read -r REPLY </tmp/pressure.out
+}
+
+# pressure_stop -- end pressure_start's process, freeing its memory.
+pressure_stop() {
+	echo quit >&"$PRESSURE_IN"
+	exec {PRESSURE_IN}>&-
+	wait "$PRESSURE_PID"
+	rm -f /tmp/pressure.in /tmp/pressure.out
+}
+
 # view FILE DEV -- DEV's lines of the view's FILE, without the leading name;
 # fails if FILE cannot be read to its end (read_lines) or DEV is not named.
 # Read it with "$(view ...)", not <(view ...): a process substitution ends
