@@ -74,8 +74,10 @@ ok=0
 for p in kernel/patches/[0-9][0-9][0-9][1-9]-*.patch; do
 	patch -d "$src" -p1 --dry-run -s <"$p" >>"$tmp/kp" 2>&1 ||
 		{ echo "$p does not apply" >>"$tmp/kp"; ok=1; }
-	perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-signoff --ignore UNKNOWN_COMMIT_ID \
-		--terse "$p" >>"$tmp/kp" 2>&1 || ok=1
+	# From outside the work tree: checkpatch checks a file that git tracks
+	# as a source file, not as a patch (git_is_single_file()).
+	(cd "$tmp" && perl "$src/scripts/checkpatch.pl" --strict --no-tree --no-signoff \
+		--ignore UNKNOWN_COMMIT_ID --terse "$KMEM_ROOT/$p") >>"$tmp/kp" 2>&1 || ok=1
 done
 result patches "$ok" "kernel/patches apply to the fetched tree and pass checkpatch --strict" "$tmp/kp"
 
