@@ -27,7 +27,7 @@ if ! require_module; then
 	ktap_skip_all "needs the $MOD sample module (CONFIG_SAMPLE_RUST_DEBUGFS_SCOPED=m)"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 5
+ktap_set_plan 6
 check "modprobe $MOD" modprobe "$MOD"
 check "it made $F" test -e "$F"
 if patched_kernel; then
@@ -37,6 +37,9 @@ if patched_kernel; then
 	exec 3>&-
 	check "rmmod $MOD once the file is closed" rmmod "$MOD"
 	check "the module is gone" test ! -d "/sys/module/$MOD"
+	# The patch's KUnit case, built into the kernel crate, ran at boot.
+	check "KUnit at boot: ok rust_kernel_debugfs (every kind of file owned by its module)" \
+		eval 'dmesg | grep -qE "^\[ *[0-9.]+\] ok [0-9]+ rust_kernel_debugfs\$"'
 else
 	# The holder keeps the file open until the guest powers off.
 	sleep 1000000 3>>"$F" &
@@ -47,5 +50,7 @@ else
 	check "stock 7.3.4: rmmod $MOD succeeds while $F is open (the bug)" rmmod "$MOD"
 	check "the module is gone, the file still open" \
 		test ! -d "/sys/module/$MOD" -a -e "/proc/$holder/fd/3"
+	check "stock 7.3.4 has no KUnit suite rust_kernel_debugfs" \
+		eval '! dmesg | grep -q "Subtest: rust_kernel_debugfs"'
 fi
 ktap_finished
