@@ -12,8 +12,8 @@ The log's lines "sample UPTIME BUF_N0 BUF_N1 USED_N0 USED_N1" (MiB) and
 import sys
 from html import escape
 
-W, H = 900, 460
-L, R, T, B = 64, 24, 52, 150  # plot margins: left, right, top, bottom
+W, H = 900, 540
+L, R, T, B = 64, 24, 52, 230  # plot margins: left, right, top, bottom
 SERIES = (  # (column, colour, dashed, label)
     (0, "#1f5fa8", False, "buffer on node 0 (DRAM)"),
     (1, "#d0661c", False, "buffer on node 1 (kmem)"),
@@ -103,8 +103,7 @@ def draw(samples, phases):
                    f'stroke-width="{1.3 if dashed else 2.4}"{dash}/>')
         out.append(f'<text x="{x + 36}" y="{yy}">{escape(label)}</text>')
     for i, (_, text) in enumerate(phases, 1):
-        out.append(f'<text x="{L + 540}" y="{y + (i - 1) * 15}" font-size="11">'
-                   f'{i}. {escape(text)}</text>')
+        out.append(f'<text x="{L}" y="{y + 44 + (i - 1) * 16}">{i}. {escape(text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

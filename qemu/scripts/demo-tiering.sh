@@ -45,14 +45,15 @@ sampler() {
 run "cat /sys/devices/system/node/has_memory"
 run "daxctl list -d dax0.0"
 run "modprobe kmem"
-run "daxctl reconfigure-device -m system-ram dax0.0 | grep -E '\"(chardev|mode|movable|target_node)\"'"
+run "daxctl list -d dax0.0 | grep -E '\"(mode|online_memblocks|total_memblocks)\"'"
+run "daxctl online-memory dax0.0"
 run "cat /sys/devices/system/node/has_memory"
 run "grep . /sys/devices/virtual/memory_tiering/memory_tier*/nodelist"
 run "grep -E 'adistance|memory_tier' /sys/kernel/debug/kmem/status"
 run "dmesg | grep 'Demotion targets' | tail -n 2"
 run "echo 1 > /sys/kernel/mm/numa/demotion_enabled"
 
-coproc PAT { /kselftests/kmem/bin/pattern local "$MIB"; }
+coproc PAT { exec /kselftests/kmem/bin/pattern local "$MIB"; }
 ask() { echo "$1" >&"${PAT[1]}"; local a; read -r a <&"${PAT[0]}"; echo "$a"; }
 sampler "$PAT_PID" &
 sampler_pid=$!
@@ -86,6 +87,6 @@ sleep 2
 phase end
 ask quit >/dev/null
 wait "$sampler_pid"
-run "daxctl reconfigure-device -m devdax -f dax0.0 | grep -E '\"(chardev|mode)\"'"
+run "daxctl reconfigure-device -m devdax -f dax0.0 | grep -E '\"mode\"'"
 run "cat /sys/devices/system/node/has_memory"
 dmesg | grep -E 'kmem|dax0' | tail -n 10
