@@ -66,9 +66,10 @@ private_apt() {
 }
 
 # pmem_qemu_opts SPEC -- qemu/run's options for a sessions-file PMEM field,
-# PMEM[:nonuma][:Ndev][:SIZE] (the pmem kind, a guest without NUMA nodes,
-# how many CXL memory devices, the pmem size or each CXL device's), in the
-# array qemu_opts. Fails on a part it does not know.
+# PMEM[:nonuma][:labels][:Ndev][:SIZE] (the pmem kind, a guest without NUMA
+# nodes, an NVDIMM with a label area, how many CXL memory devices, the pmem
+# size or each CXL device's), in the array qemu_opts. Fails on a part it
+# does not know.
 pmem_qemu_opts() {
 	local o parts=()
 	qemu_opts=(--pmem "${1%%:*}")
@@ -76,6 +77,7 @@ pmem_qemu_opts() {
 	for o in "${parts[@]}"; do
 		case $o in
 		nonuma) qemu_opts+=(--numa off) ;;
+		labels) qemu_opts+=(--nvdimm-labels) ;;
 		[0-9]dev) qemu_opts+=(--cxl-devices "${o%dev}") ;;
 		*[MG]) qemu_opts+=(--pmem-size "$o") ;;
 		*) log "unknown part '$o' of '$1'"; return 1 ;;
