@@ -113,7 +113,7 @@ texts=("$KMEM_ROOT"/selftests/*.sh "$KMEM_ROOT"/qemu/init "$KMEM_ROOT"/qemu/scri
 for pair in "$@"; do
 	while IFS= read -r -d '' f; do
 		grep -Iq . "$f" && texts+=("$f")
-	done < <(find "${pair%%:*}" -type f -print0)
+	done < <(find -H "${pair%%:*}" -type f -print0)
 done
 used=$(cat "${texts[@]}" | tr -c 'A-Za-z0-9_.[-' '\n' | LC_ALL=C sort -u)
 /bin/busybox --list-full | while read -r path; do
