@@ -109,8 +109,11 @@ done
 # rest for the interactive shell. Files installed above are kept.
 texts=("$KMEM_ROOT"/selftests/*.sh "$KMEM_ROOT"/qemu/init "$KMEM_ROOT"/qemu/scripts/*.sh
        "$src"/tools/testing/selftests/dax/*.sh "$src"/tools/testing/selftests/kselftest/*.sh)
+# The text files added, a directory's included (ndctl's tests).
 for pair in "$@"; do
-	[ -f "${pair%%:*}" ] && grep -Iq . "${pair%%:*}" && texts+=("${pair%%:*}")
+	while IFS= read -r -d '' f; do
+		grep -Iq . "$f" && texts+=("$f")
+	done < <(find -H "${pair%%:*}" -type f -print0)
 done
 used=$(cat "${texts[@]}" | tr -c 'A-Za-z0-9_.[-' '\n' | LC_ALL=C sort -u)
 /bin/busybox --list-full | while read -r path; do

@@ -10,7 +10,9 @@
 #                        [--jobs N] [--only SESSION]... [--extras 0|1]
 #
 # FILE defaults to selftests/sessions; `make stress` uses
-# selftests/sessions.stress, with longer counts.
+# selftests/sessions.stress, with longer counts. A test that needs files
+# from the host names a command that provides them in a "# kmem-rs-add:"
+# line (session_adds, below).
 # --jobs N boots up to N guests at once (default: KMEM_JOBS, else one per
 # host CPU, at most one per 8 GiB of host memory). Each guest runs QEMU's
 # single-threaded TCG, so it keeps one host CPU busy and no more. The results
@@ -66,6 +68,32 @@ session_tests() {
 		elif ((first)) && [[ $w != *=* ]]; then echo "$w"; first=0
 		fi
 	done
+}
+
+# session_adds NAME REST -- the files a session's tests ask the host for, as
+# qemu/run options in the array add_opts. A test in selftests/ may carry
+# lines
+#   # kmem-rs-add: COMMAND
+# COMMAND runs on the host, in the repository's root, before the guest
+# boots, and prints HOSTPATH:GUESTPATH lines, each given to qemu/run as
+# --add (ndctl_tests.sh: scripts/fetch-ndctl.sh fetches ndctl's tests). A
+# COMMAND that fails is printed as a failure of the session's harness, and
+# the guest boots without its files.
+session_adds() {
+	local name=$1 t cmd out line
+	add_opts=() add_fail=
+	while read -r t; do
+		[ -f "selftests/$t" ] || continue
+		while IFS= read -r cmd; do
+			if ! out=$(bash -c "$cmd"); then
+				add_fail+="FAIL $name harness: $t's host command failed: $cmd"$'\n'
+				continue
+			fi
+			while IFS= read -r line; do
+				[ -n "$line" ] && add_opts+=(--add "$line")
+			done <<<"$out"
+		done < <(sed -n 's/^# kmem-rs-add: //p' "selftests/$t")
+	done < <(session_tests "$2" | sort -u)
 }
 
 # Counts one session's console log into $results, one line per KTAP result:
@@ -141,6 +169,7 @@ run_session() {
 	printf '#!/bin/bash\nexec /kselftests/kmem/run_guest.sh %s\n' "$rest" >"$script"
 	log=out/console-$name.log
 	pmem_qemu_opts "$pmem" || die "session $name: bad PMEM field '$pmem'"
+	session_adds "$name" "$rest"
 	local start
 	start=$(date +%s)
 	rc=0
@@ -149,10 +178,11 @@ run_session() {
 	# ends the session at the detector's next check, within twice that.
 	# The time-out only stops a guest that stays busy. TCG guests slow
 	# down by a factor of two or more when the host is loaded.
-	"$KMEM_ROOT/qemu/run" --flavor "$flavor" --extras "$extras" "${qemu_opts[@]}" --script "$script" \
+	"$KMEM_ROOT/qemu/run" --flavor "$flavor" --extras "$extras" "${qemu_opts[@]}" "${add_opts[@]}" --script "$script" \
 		--timeout 3600 --log "$log" >/dev/null || rc=$?
 	rm -f "$script"
 	count_log "$name" "$log" "$rc" "$(session_tests "$rest" | tr '\n' ' ')" >"$file"
+	printf '%s' "$add_fail" >>"$file"
 	# Boot to the first test: the guest's uptime at run_guest.sh's first
 	# marker.
 	boot=$(sed -n 's/^# dmesg: \[ *\([0-9]*\)\.[0-9]*\] kmem-rs: \[1\] session starts.*/\1/p' "$log" | head -n1)

@@ -173,11 +173,14 @@ cmdline_arg() {
 pmem_kind() { cmdline_arg kmem_rs.pmem; echo "$REPLY"; }
 
 # guest_kind -- the kind of guest qemu/run declared on the kernel command
-# line: the pmem kind, with "-nonuma" for a guest booted without NUMA nodes
+# line: the pmem kind, with "-labels" for an NVDIMM with a label area
+# (kmem_rs.labels=on) and "-nonuma" for a guest booted without NUMA nodes
 # (kmem_rs.numa=off), as selftests/sessions names them.
 guest_kind() {
 	local kind
 	cmdline_arg kmem_rs.pmem; kind=$REPLY
+	cmdline_arg kmem_rs.labels
+	[ "$REPLY" = on ] && kind+=-labels
 	cmdline_arg kmem_rs.numa
 	[ "$REPLY" = off ] && kind+=-nonuma
 	echo "$kind"
