@@ -3,13 +3,14 @@
 """Tabulate the "BENCH" lines of a `make bench` guest (selftests/bench.sh).
 
 Prints a table of medians and spreads with the Rust/C ratio per row (the
-ratio of the medians, and the median of the per-round ratios); the growth
+ratio of the medians, and the median of the per-round ratios); the load and
+unload of the parity module (built with EXTRAS=0) beside the two; the growth
 with size (a line and a power law per operation, with predictions for larger
 devices); the memory taken from existing RAM and its growth; the module
-sizes and the Rust module's .text by part; and the profiles of the profiled
-rounds, compared between the two profiled sizes. Writes DIR/table.txt (all
-that is printed), DIR/bench.json, DIR/bench.svg (time against size) and
-DIR/bench-memory.svg (memory taken against size).
+sizes and the Rust and parity modules' .text by part; and the profiles of
+the profiled rounds, compared between the two profiled sizes. Writes
+DIR/table.txt (all that is printed), DIR/bench.json, DIR/bench.svg (time
+against size) and DIR/bench-memory.svg (memory taken against size).
 """
 
 import argparse
@@ -27,6 +28,10 @@ OPS = ["bind", "unplug", "plug", "unbind"]
 # How many characters of a name the kernel's function profiler prints.
 PROFILE_NAME_LEN = 30
 DRIVERS = ["rust", "c"]
+# Drivers measured in some configurations only, beside the two: the module
+# built with EXTRAS=0 (only what the C kmem does), loaded and unloaded alone
+# (module-nobind). A row has its stats and its ratios to C's where measured.
+EXTRA_DRIVERS = ["parity"]
 # Top-level memory-hotplug core calls of either driver: their inclusive time
 # is the core's share of an operation (online_pages and offline_pages run
 # inside them and are shown apart).
@@ -150,9 +155,10 @@ def is_sized(cfg, mom=None):
 
 
 def paired(rust, c):
-    """Median of the per-round ratios rust[i] / c[i]. The two drivers run
-    one after the other in every round, so a drift of the host's speed over
-    the boot weighs on both samples of a pair alike."""
+    """Median of the per-round ratios rust[i] / c[i] (or another driver's
+    samples for rust). The drivers run one after the other in every round,
+    so a drift of the host's speed over the boot weighs on both samples of
+    a pair alike."""
     pairs = [r / x for r, x in zip(rust, c) if x]
     return statistics.median(pairs) if pairs else None
 
@@ -223,7 +229,9 @@ def residual_pct(y, line_value):
 
 def build_rows(samples):
     """One row per configuration and operation measured for both drivers,
-    in the order of the table: its medians, spreads and Rust/C ratios."""
+    in the order of the table: its medians, spreads and Rust/C ratios, and
+    those of an EXTRA_DRIVERS driver measured there, with its ratio to C's
+    ("parity", "parity_ratio", "parity_paired_ratio")."""
     cfgs = sorted({k[0] for k in samples}, key=lambda c: (c.startswith("module"), size_gib(c) or 0, c))
     rows = []
     for cfg in cfgs:
@@ -237,6 +245,11 @@ def build_rows(samples):
             c = row["c"]["median"]
             row["ratio"] = row["rust"]["median"] / c if c else None
             row["paired_ratio"] = paired(samples[(cfg, op, "rust")], samples[(cfg, op, "c")])
+            for d in EXTRA_DRIVERS:
+                if (cfg, op, d) in samples:
+                    row[d] = stats(samples[(cfg, op, d)])
+                    row[f"{d}_ratio"] = row[d]["median"] / c if c else None
+                    row[f"{d}_paired_ratio"] = paired(samples[(cfg, op, d)], samples[(cfg, op, "c")])
             rows.append(row)
     return cfgs, rows
 
@@ -256,6 +269,27 @@ def table_section(rows):
         f = lambda s: f"{s['median'] / 1e6:10.2f} ms{100 * s['spread']:7.0f}%"
         lines.append(f"{r['cfg']:<20}{r['op']:<10}{f(r['rust'])}{f(r['c'])}"
                      f"{fmt_opt(r['ratio'], '.3f', 8)}{fmt_opt(r['paired_ratio'], '.3f', 8)}")
+    return lines
+
+
+def extra_section(rows):
+    """The rows an EXTRA_DRIVERS driver was measured in, its median, spread
+    and ratios to C's beside ours: the parity module's load and unload."""
+    lines = []
+    for d in EXTRA_DRIVERS:
+        drows = [r for r in rows if d in r]
+        if not drows:
+            continue
+        name = d.capitalize()
+        lines += [f"{name} module (make EXTRAS=0: only what the C kmem does) beside ours and C's:",
+                  f"{'config':<20}{'operation':<10}{'Rust median':>13}{'spread':>8}{name + ' median':>15}"
+                  f"{'spread':>8}{'C median':>13}{'spread':>8}{'Rust/C':>8}{'paired':>8}"
+                  f"{name + '/C':>10}{'paired':>8}"]
+        for r in drows:
+            f = lambda s, w: f"{s['median'] / 1e6:{w}.2f} ms{100 * s['spread']:7.0f}%"
+            lines.append(f"{r['cfg']:<20}{r['op']:<10}{f(r['rust'], 10)}{f(r[d], 12)}{f(r['c'], 10)}"
+                         f"{fmt_opt(r['ratio'], '.3f', 8)}{fmt_opt(r['paired_ratio'], '.3f', 8)}"
+                         f"{fmt_opt(r[d + '_ratio'], '.3f', 10)}{fmt_opt(r[d + '_paired_ratio'], '.3f', 8)}")
     return lines
 
 
@@ -525,11 +559,11 @@ def text_part(name, shim):
     return "other"
 
 
-def text_by_part(ko, largest=0):
-    """The Rust module's function bytes by part (TEXT_PARTS): every t/T
-    function of the module, aliases counted once, each __pfx_ padding
-    symbol (the 16 bytes before a function, for call thunks and CFI) counted
-    with its function. Returns (lines, json)."""
+def text_by_part(ko, largest=0, title="Rust module"):
+    """The function bytes of a Rust module (title) by part (TEXT_PARTS):
+    every t/T function of the module, aliases counted once, each __pfx_
+    padding symbol (the 16 bytes before a function, for call thunks and
+    CFI) counted with its function. Returns (lines, json)."""
     syms = text_symbols(ko)
     shim_o = os.path.join(os.path.dirname(ko), "src", "kmem_shim.o")
     shim = {n for _, _, _, n in text_symbols(shim_o)} if os.path.exists(shim_o) else set()
@@ -556,7 +590,7 @@ def text_by_part(ko, largest=0):
         members[part].append((size, name if owner == name else f"(padding of) {owner}"))
     sec_size = sections(ko)
     total = sum(p["bytes"] for p in parts.values())
-    lines = [f"Rust module functions by part (llvm-nm sizes of {os.path.basename(ko)}; generic: instantiations",
+    lines = [f"{title} functions by part (llvm-nm sizes of {os.path.basename(ko)}; generic: instantiations",
              "of kernel-crate or core generics for kmem types, counted in the kmem part they serve):"]
     for part in TEXT_PART_ORDER:
         if part in parts:
@@ -830,6 +864,9 @@ def main():
 
     lines = [f"# {a.command}", f"# guest: {json.dumps(env, sort_keys=True)}", ""]
     lines += table_section(rows)
+    extra = extra_section(rows)
+    if extra:
+        lines += [""] + extra
 
     fits, predictions, growth = time_fits(rows)
     lines += [""] + fits_section(fits, predictions)
@@ -837,22 +874,33 @@ def main():
     mfits = memory_fits(samples, cfgs)
     lines += [""] + memory_section(samples, cfgs, mfits)
 
-    sizes, parts = {}, None
+    sizes, parts, extra_parts = {}, None, {}
     for spec in a.ko:
         d, path = spec.split("=", 1)
         sizes[d] = module_size(path)
     if sizes:
         lines += ["", "Module size (bytes):"]
+        w = max(5, *(len(d) for d in sizes))
         for d, s in sizes.items():
-            lines.append(f"  {d:<5} .text {s['text']:7d}  .rodata {s['rodata']:7d}  .data {s['data']:6d}  .bss {s['bss']:5d}")
+            lines.append(f"  {d:<{w}} .text {s['text']:7d}  .rodata {s['rodata']:7d}  .data {s['data']:6d}  .bss {s['bss']:5d}")
+        others = [d for d in sizes if d != "c"]
+        if "c" in sizes and sizes["c"]["text"] and others:
+            lines.append("  .text against C's: " + ", ".join(
+                f"{d} {sizes[d]['text'] / sizes['c']['text']:.2f}" for d in others))
     for spec in a.ko:
         d, path = spec.split("=", 1)
-        if d == "rust":
+        if d == "rust" or d in EXTRA_DRIVERS:
+            title = "Rust module" if d == "rust" else f"{d.capitalize()} module"
             try:
-                text_lines, parts = text_by_part(path, a.text_symbols)
+                text_lines, p = text_by_part(path, a.text_symbols, title)
                 lines += [""] + text_lines
             except (OSError, subprocess.CalledProcessError) as e:
-                lines += ["", f"Rust module functions by part: llvm-nm failed: {e}"]
+                lines += ["", f"{title} functions by part: llvm-nm failed: {e}"]
+                continue
+            if d == "rust":
+                parts = p
+            else:
+                extra_parts[d] = p
 
     profile, by_cfg, comparison = {}, {}, None
     if profiles:
@@ -874,7 +922,8 @@ def main():
     with open(f"{a.out}/bench.json", "w") as f:
         json.dump({"command": a.command, "env": env, "rows": rows, "growth_per_gib": growth,
                    "fits": fits, "predictions": predictions, "memory_fits": mfits,
-                   "module_size": sizes, "text_by_part": parts, "profile": profile,
+                   "module_size": sizes, "text_by_part": parts,
+                   **{f"text_by_part_{d}": p for d, p in extra_parts.items()}, "profile": profile,
                    "profiles": by_cfg, "profile_comparison": comparison,
                    "done_fail": done, "errors": errors}, f, indent=1)
     time_svg(rows, env, f"{a.out}/bench.svg")

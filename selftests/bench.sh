@@ -6,7 +6,7 @@
 # in the host's speed weighs on both alike. Run in the release guest with a
 # dynamic (hmem) dax region large enough for the biggest size.
 #
-#   bench.sh ROUNDS "SIZES" MULTI
+#   bench.sh ROUNDS "SIZES" MULTI [PARITY_KO]
 #
 # For each size (e.g. "1G 4G 16G"), memmap_on_memory 0 and 1, and a device
 # of two discontiguous ranges of MULTI each (e.g. 2G), every round of each
@@ -25,12 +25,18 @@
 # each driver at the second size and at the largest runs under the kernel's
 # function profiler, which tells the time spent in the memory-hotplug core
 # from the rest, and, compared between the two sizes, which part of the core
-# costs more per GiB as the size grows.
+# costs more per GiB as the size grows. Before the profile, ROUNDS rounds of
+# a load and an unload alone, with no device bound in between
+# (module-nobind), of ours, the C kmem and, given PARITY_KO (our module built
+# with EXTRAS=0, only what the C kmem does), that one too, the first of a
+# round moving round by round: the parity module is measured only there, as
+# its probe and remove are ours.
 # Output: "BENCH key=value ..." lines for the host to tabulate.
 . "${0%/*}/lib.sh"
 ROUNDS=${1:-5}
 SIZES=${2:-"1G 4G 16G"}
 MULTI=${3:-2G}
+PARITY_KO=${4:-}
 OP=$KMEM_TESTS/bin/bench_op
 TR=/sys/kernel/tracing
 # The core functions whose inclusive time the profile reports: the drivers'
@@ -50,7 +56,13 @@ remove_pfn_range_from_zone remove_memory_block_devices arch_remove_memory \
 sparse_remove_section vmemmap_free memory_notify set_zone_contiguous"
 
 # ko DRIVER -- the module file of DRIVER.
-ko() { if [ "$1" = rust ]; then echo "$RUST_KMEM"; else echo "$C_KMEM"; fi; }
+ko() {
+	case $1 in
+	rust) echo "$RUST_KMEM" ;;
+	parity) echo "$PARITY_KO" ;;
+	*) echo "$C_KMEM" ;;
+	esac
+}
 
 # timed DRIVER CFG OP bench_op-ARGS... -- run one timed operation and print
 # its BENCH line; fail if it failed.
@@ -154,6 +166,21 @@ again() {
 	timed "$drv" module-again unload unload kmem || { unload_kmem; return 1; }
 }
 
+# nobind DRIVER CFG -- DRIVER's load and unload, nothing bound in between,
+# timed as CFG.
+nobind() {
+	timed "$1" "$2" load load "$(ko "$1")" || return 1
+	timed "$1" "$2" unload unload kmem || { unload_kmem; return 1; }
+}
+
+# rotate N WORD... -- the words, the first N moved to the end.
+rotate() {
+	local n=$1
+	shift
+	n=$((n % $#))
+	echo "${@:n+1}" "${@:1:n}"
+}
+
 # profile DRIVER CFG DEV -- one round under the function profiler; prints
 # "BENCH drv= cfg= op=profile fn= hits= us=" per core function.
 profile() {
@@ -218,6 +245,25 @@ if [ -n "$dev" ] && [ "$dev" != null ]; then
 else
 	echo "BENCH error cannot create a $first device"; fail=1
 fi
+
+# Load and unload alone (see nobind()), after an unmeasured one of each
+# module. Nothing binds on its own (drivers_autoprobe is 0).
+drivers="rust c"
+if [ -n "$PARITY_KO" ]; then
+	if [ -f "$PARITY_KO" ]; then
+		drivers+=" parity"
+	else
+		echo "BENCH error no parity module at $PARITY_KO"; fail=1
+	fi
+fi
+for drv in $drivers; do
+	nobind "$drv" warm-up >/dev/null || { echo "BENCH error nobind warm-up $drv"; fail=1; }
+done
+for ((r = 1; r <= ROUNDS; r++)); do
+	for drv in $(rotate $((r - 1)) $drivers); do
+		nobind "$drv" module-nobind || { echo "BENCH error nobind $drv"; fail=1; }
+	done
+done
 
 # The profile at the second size (the first is mostly fixed costs) and at
 # the largest.
