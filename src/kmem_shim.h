@@ -51,6 +51,7 @@ void kmem_shim_module_put(struct module *module);
 bool kmem_shim_page_vmemmap_self_hosted(const struct page *page);
 bool kmem_shim_node_has_memory(int nid);
 unsigned long kmem_shim_zone_free_pages(int nid, int zone);
+unsigned long kmem_shim_zone_managed_pages(int nid, int zone);
 unsigned long kmem_shim_zone_low_wmark(int nid, int zone);
 unsigned long kmem_shim_zone_file_pages(int nid, int zone);
 long kmem_shim_nr_swap_pages(void);

@@ -119,17 +119,21 @@ pub(crate) fn check_room(dev: &Device, node: i32, memory: &DeviceMemory) -> Resu
     let Some(room) = room::room_elsewhere(node) else {
         return Ok(());
     };
-    let used: u64 = memory
-        .slots
-        .iter()
-        .flatten()
-        .filter(|r| r.is_added())
-        .map(|r| room::used_pages(r.range()))
-        .sum();
+    let page = kernel::page::PAGE_SIZE as u64;
+    let added = || memory.slots.iter().flatten().filter(|r| r.is_added());
+    // Walking every page's state made an unplug about four times the C
+    // kmem's (make bench, 2026-12-02: 91 ms against 24 ms at 1 GiB): first
+    // what needs no walk. The device fits whole, or all that is in use on
+    // its node does.
+    if added().map(|r| r.range().len() / page).sum::<u64>() <= room
+        || room::node_used_pages(node) <= room
+    {
+        return Ok(());
+    }
+    let used: u64 = added().map(|r| room::used_pages(r.range())).sum();
     if used <= room {
         return Ok(());
     }
-    let page = kernel::page::PAGE_SIZE as u64;
     let (mut u, mut f) = ([0u8; 16], [0u8; 16]);
     dev_warn!(
         dev,

@@ -76,6 +76,28 @@ pub(crate) fn used_pages(range: Range) -> u64 {
     used
 }
 
+/// Returns how many pages of `node`, a node with memory the caller keeps
+/// added, are in use: its zones' managed pages that are not free. An upper
+/// bound of what is in use on any part of the node, in one read of each
+/// zone's counters (pages on the per-CPU lists count as in use).
+pub(crate) fn node_used_pages(node: i32) -> u64 {
+    let mut used = 0u64;
+    for zone in 0..kb::zone_type___MAX_NR_ZONES as i32 {
+        // SAFETY: `node` has memory the caller keeps added, so its
+        // `pg_data_t` exists (nodes are never freed once online), and `zone`
+        // is below `MAX_NR_ZONES`. Both counters are atomic, read without a
+        // lock, as the allocator reads them.
+        let (managed, free) = unsafe {
+            (
+                bindings::kmem_shim_zone_managed_pages(node, zone),
+                bindings::kmem_shim_zone_free_pages(node, zone),
+            )
+        };
+        used += (managed as u64).saturating_sub(free as u64);
+    }
+    used
+}
+
 /// Returns how many pages the nodes with memory other than `node` could
 /// take: free above their zones' low watermarks, plus their page cache
 /// (file pages on the LRU lists, which reclaim can free), plus free swap.

@@ -64,6 +64,11 @@ unsigned long kmem_shim_zone_free_pages(int nid, int zone)
 	return zone_page_state(&NODE_DATA(nid)->node_zones[zone], NR_FREE_PAGES);
 }
 
+unsigned long kmem_shim_zone_managed_pages(int nid, int zone)
+{
+	return zone_managed_pages(&NODE_DATA(nid)->node_zones[zone]);
+}
+
 unsigned long kmem_shim_zone_low_wmark(int nid, int zone)
 {
 	return low_wmark_pages(&NODE_DATA(nid)->node_zones[zone]);
