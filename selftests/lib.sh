@@ -436,11 +436,16 @@ vmstat() {
 	while read -r k v; do [ "$k" = "$1" ] && { REPLY=$v; return; }; done </proc/vmstat
 }
 
-# demoted -- set REPLY to the pages demoted so far, by kswapd and directly.
+# demoted [NODE] -- set REPLY to the pages demoted so far from NODE (default
+# 0), by kswapd and directly: the node's own counters, which reclaim counts
+# on the node it reclaims (mm/vmscan.c). /proc/vmstat's sum went down by
+# thousands once a CXL node had been removed and added again.
 demoted() {
-	local a
-	vmstat pgdemote_kswapd; a=$REPLY
-	vmstat pgdemote_direct; REPLY=$((a + REPLY))
+	local k v a=0
+	while read -r k v; do
+		case $k in pgdemote_kswapd|pgdemote_direct) a=$((a + v)) ;; esac
+	done <"/sys/devices/system/node/node${1:-0}/vmstat"
+	REPLY=$a
 }
 
 # node_free_mib NODE -- set REPLY to NODE's free memory in MiB.
@@ -470,7 +475,8 @@ pressure_start() {
 
 # pressure_stop -- end pressure_start's process, freeing its memory.
 pressure_stop() {
-	echo quit >&"$PRESSURE_IN"
+	# (Not to a process that is gone: the write would be a SIGPIPE.)
+	kill -0 "$PRESSURE_PID" 2>/dev/null && echo quit >&"$PRESSURE_IN"
 	exec {PRESSURE_IN}>&-
 	wait "$PRESSURE_PID"
 	rm -f /tmp/pressure.in /tmp/pressure.out
