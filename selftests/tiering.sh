@@ -120,7 +120,7 @@ check "no page of the pattern is corrupted ($ans)" grep -q "^verified pages=$pag
 vmstat pgpromote_success; p0=$REPLY
 before=$(count_on 0 "$(ask where)")
 write_to $BALANCING 2
-ans=$(ask "touch 20")
+ans=$(ask "touch 8")
 write_to $BALANCING 0
 vmstat pgpromote_success; p1=$REPLY
 ans=$(ask where)
