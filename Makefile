@@ -13,7 +13,8 @@
 #                   the same with the module built with EXTRAS=0: the tests
 #                   skip the checks of our extras, each skip named
 #   make progs      build the guest's static test programs and the test-only
-#                   module kmem_test_claim.ko (build/selftests)
+#                   modules kmem_test_claim.ko and kmem_test_dax.ko, a driver
+#                   on our dax adapter (build/selftests)
 #   make stress     the reliability tests with longer counts (200 cycles)
 #   make demo       bind dax0.0 to our driver in a guest and show what changes
 #                   (PMEM=cxl: a CXL memory expander, region to online node)
@@ -78,6 +79,9 @@ progs: kernel
 	@mkdir -p $(CURDIR)/build/claim-$(FLAVOR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/claim MO=$(CURDIR)/build/claim-$(FLAVOR) LLVM=$(LLVM) modules
 	@cp $(CURDIR)/build/claim-$(FLAVOR)/kmem_test_claim.ko $(CURDIR)/build/selftests/
+	@mkdir -p $(CURDIR)/build/dax_sample-$(FLAVOR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/selftests/dax_sample MO=$(CURDIR)/build/dax_sample-$(FLAVOR) LLVM=$(LLVM) modules
+	@cp $(CURDIR)/build/dax_sample-$(FLAVOR)/kmem_test_dax.ko $(CURDIR)/build/selftests/
 
 # KERNEL=patched runs the tests on the debug kernel with kernel/patches/.
 KERNEL ?= debug

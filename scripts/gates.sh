@@ -4,7 +4,8 @@
 # result line as run-tests.sh prints them ("PASS|FAIL gates NAME: ..."):
 #  - clippy: the module builds with CLIPPY=1 and no warning, with the
 #    extras and without (EXTRAS=0), each in a separate output directory, so
-#    the module under test is untouched;
+#    the module under test is untouched; so does the test driver on our dax
+#    adapter (selftests/dax_sample);
 #  - rustfmt: `rustfmt --check` on the crate (src/kmem.rs and every module it
 #    lists) with the kernel's .rustfmt.toml;
 #  - checkpatch: scripts/checkpatch.pl reports no error on the C files;
@@ -51,8 +52,20 @@ for extras in 1 0; do
 	result clippy "$ok" "the module builds with CLIPPY=1 EXTRAS=$extras and no warning" "$tmp/clippy.w"
 done
 
-# src/parity.rs is the other path of one `mod` (src/kmem.rs): named too.
+# The test driver on our dax adapter (selftests/dax_sample/), which make
+# progs builds for the guests: clippy on its crate too.
+kdir=$(scripts/build-kernel.sh --print --flavor "$flavor")
+mkdir -p "$KMEM_ROOT/build/clippy-$flavor-dax_sample"
+make --no-print-directory -C "$kdir" M="$KMEM_ROOT/selftests/dax_sample" \
+	MO="$KMEM_ROOT/build/clippy-$flavor-dax_sample" LLVM="$KMEM_LLVM" CLIPPY=1 modules >"$tmp/clippy" 2>&1
+ok=$?
+grep -E '^(warning|error)' "$tmp/clippy" >"$tmp/clippy.w" && ok=1
+result clippy "$ok" "the test driver selftests/dax_sample builds with CLIPPY=1 and no warning" "$tmp/clippy.w"
+
+# src/parity.rs is the other path of one `mod` (src/kmem.rs): named too;
+# the test driver's crate root names the files it shares with ours.
 rustfmt --edition 2021 --color never --config-path "$src/.rustfmt.toml" --check src/kmem.rs src/parity.rs \
+	selftests/dax_sample/kmem_test_dax.rs \
 	>"$tmp/fmt" 2>&1
 result rustfmt $? "rustfmt --check on the crate (the kernel's .rustfmt.toml)" "$tmp/fmt"
 
