@@ -23,11 +23,10 @@ KUNIT=/sys/kernel/debug/kunit
 # suite_passed SUITE -- KUnit ran SUITE and its result, the last line of
 # $KUNIT/SUITE/results, is "ok N SUITE".
 suite_passed() {
-	read_lines "$KUNIT/$1/results" || return 1
-	local n=${#FLINES[@]}
-	while [ "$n" -gt 0 ] && [ -z "${FLINES[n - 1]}" ]; do n=$((n - 1)); done
-	[ "$n" -gt 0 ] && [[ ${FLINES[n - 1]} =~ ^ok\ [0-9]+\ $1$ ]] && return 0
-	echo "# $KUNIT/$1/results ends: ${FLINES[n - 1]:-nothing}" >&2
+	slurp "$KUNIT/$1/results" || return 1
+	local last=${REPLY##*$'\n'}
+	[[ $last =~ ^ok\ [0-9]+\ $1$ ]] && return 0
+	echo "# $KUNIT/$1/results ends: ${last:-nothing}" >&2
 	return 1
 }
 
